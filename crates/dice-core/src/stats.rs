@@ -1,0 +1,85 @@
+//! [`Stats`]: what a set of rolls adds up to.
+
+use std::collections::BTreeMap;
+
+use crate::Outcome;
+
+/// The count of rolls, the count of each outcome, and their mean.
+///
+/// Serialises as `{"count":3,"per_outcome":{"3":1,"6":2},"mean":5.0}`; `mean` is
+/// `null` when there are no rolls.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// How many rolls.
+    pub count: u64,
+    /// How many rolls came up with each outcome; outcomes never rolled are absent.
+    pub per_outcome: BTreeMap<Outcome, u64>,
+    /// The arithmetic mean of the outcomes, `None` for no rolls.
+    pub mean: Option<f64>,
+}
+
+impl Stats {
+    /// Stats from per-outcome counts, so every store computes count and mean the
+    /// same way, to the last bit. Zero counts are dropped; repeated outcomes add up.
+    ///
+    /// ```
+    /// use dice_core::{Outcome, Stats};
+    ///
+    /// let stats = Stats::from_counts([(Outcome::new(6), 2), (Outcome::new(3), 1)]);
+    /// assert_eq!(stats.count, 3);
+    /// assert_eq!(stats.mean, Some(5.0));
+    /// ```
+    pub fn from_counts(counts: impl IntoIterator<Item = (Outcome, u64)>) -> Self {
+        let mut per_outcome = BTreeMap::new();
+        for (outcome, count) in counts.into_iter().filter(|(_, count)| *count > 0) {
+            *per_outcome.entry(outcome).or_insert(0) += count;
+        }
+        let count: u64 = per_outcome.values().sum();
+        // u32 outcomes times u64 counts cannot overflow u128 for any real table.
+        let sum: u128 = per_outcome
+            .iter()
+            .map(|(outcome, n)| u128::from(outcome.get()) * u128::from(*n))
+            .sum();
+        let mean = (count > 0).then(|| sum as f64 / count as f64);
+        Self {
+            count,
+            per_outcome,
+            mean,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rolls_have_no_mean() {
+        let stats = Stats::from_counts([]);
+        assert_eq!(stats.count, 0);
+        assert_eq!(stats.mean, None);
+        assert_eq!(
+            serde_json::to_string(&stats).unwrap(),
+            r#"{"count":0,"per_outcome":{},"mean":null}"#
+        );
+    }
+
+    #[test]
+    fn serializes_outcomes_as_keys() {
+        let stats = Stats::from_counts([
+            (Outcome::new(6), 2),
+            (Outcome::new(3), 1),
+            (Outcome::new(1), 0),
+        ]);
+        assert_eq!(
+            serde_json::to_string(&stats).unwrap(),
+            r#"{"count":3,"per_outcome":{"3":1,"6":2},"mean":5.0}"#
+        );
+    }
+
+    #[test]
+    fn large_outcomes_do_not_overflow() {
+        let stats = Stats::from_counts([(Outcome::MAX, u64::from(u32::MAX))]);
+        assert_eq!(stats.mean, Some(f64::from(u32::MAX)));
+    }
+}

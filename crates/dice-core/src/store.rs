@@ -1,0 +1,71 @@
+//! The [`RollStore`] port that every storage adapter implements.
+
+use async_trait::async_trait;
+
+use crate::{
+    Actor, Batch, IdempotencyKey, ListQuery, NewRoll, Page, Recorded, Result, Roll, RollId,
+    RollRequest, Stats,
+};
+
+/// Where rolls are recorded and read back.
+///
+/// Implementations (the in-memory store, the MySQL store) behave alike in every
+/// way the [`testkit`](crate::testkit) checks: ids strictly increase, `created_at`
+/// is the store's UTC time at second precision, batches are all-or-nothing,
+/// listings are newest first with keyset cursors, and idempotent inserts record
+/// at most once per key, even under concurrent retries.
+///
+/// `created_by` is the id of the API key a request came with; `None` only when the
+/// deployment lets requests without a key through.
+#[async_trait]
+pub trait RollStore: Send + Sync {
+    /// Records one roll and returns it as stored.
+    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll>;
+
+    /// Records every roll of `batch`, or none of them; returns them in request order.
+    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>>;
+
+    /// Records `request` once per `(created_by, key)`.
+    ///
+    /// The first call records and returns what it recorded. A later call with the
+    /// same key and an equal request records nothing and returns that same result
+    /// with [`Idempotent::replayed`] set; with a different request it fails with
+    /// [`Error::IdempotencyConflict`](crate::Error::IdempotencyConflict). Calls
+    /// that overlap wait for the first to finish. Keys may expire after a period
+    /// the store documents.
+    async fn insert_idempotent(
+        &self,
+        key: &IdempotencyKey,
+        request: &RollRequest,
+        created_by: Option<&Actor>,
+    ) -> Result<Idempotent>;
+
+    /// The roll with `id`, or [`Error::NotFound`](crate::Error::NotFound).
+    async fn get(&self, id: RollId) -> Result<Roll>;
+
+    /// One page of rolls, newest first.
+    async fn list(&self, query: &ListQuery) -> Result<Page>;
+
+    /// Count, per-outcome counts and mean of all rolls, or of one actor's.
+    async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats>;
+
+    /// Records `request` without idempotency: one roll or a batch.
+    async fn record(&self, request: &RollRequest, created_by: Option<&Actor>) -> Result<Recorded> {
+        match request {
+            RollRequest::One(roll) => self.insert(roll, created_by).await.map(Recorded::One),
+            RollRequest::Batch(batch) => self
+                .insert_batch(batch, created_by)
+                .await
+                .map(Recorded::Batch),
+        }
+    }
+}
+
+/// The answer to an idempotent insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotent {
+    /// What the first call with this key recorded.
+    pub recorded: Recorded,
+    /// `true` when this call recorded nothing and returned the first call's result.
+    pub replayed: bool,
+}

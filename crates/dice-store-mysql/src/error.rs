@@ -1,0 +1,41 @@
+//! The crate's error type, for what happens outside a store call: reading the
+//! configuration, connecting, migrating.
+
+/// Why configuration, connecting or migrating failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is missing or malformed; the message names the variable.
+    #[error("{variable} {problem}")]
+    Config {
+        /// The environment variable (or its equivalent builder setting).
+        variable: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The database could not be reached in time.
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
+    /// The database answered with an error.
+    #[error("database error: {0}")]
+    Database(#[from] mysql_async::Error),
+    /// A migration could not be applied.
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        /// Its number.
+        version: u32,
+        /// What it does.
+        name: &'static str,
+        /// The database's answer.
+        source: mysql_async::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn config(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self::Config {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}

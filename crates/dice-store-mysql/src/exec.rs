@@ -1,0 +1,228 @@
+//! Running one store operation on a pooled connection: time limits, retries
+//! with backoff inside the caller's deadline, and the mapping of driver errors.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use dice_core::Error;
+use mysql_async::{Conn, Pool};
+
+/// Whether an operation may run again after it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Safety {
+    /// Reads: any attempt may be repeated.
+    Read,
+    /// Writes that record at most once whatever happens (idempotency keys).
+    Idempotent,
+    /// Plain inserts: repeated only when the statement surely never ran.
+    Write,
+}
+
+/// What one failed attempt says about the next.
+enum Verdict {
+    RetryLater,
+    GiveUp,
+}
+
+/// Time limits and the retry budget shared by every operation of a store.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) query_timeout: Duration,
+}
+
+const MAX_ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(25);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// What a client is told to wait before trying again.
+pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs `op` on a connection from `pool`, retrying transient failures with
+/// exponential backoff until `deadline` (or, without one, one attempt's worth of
+/// time limits) runs out.
+pub(crate) async fn run<T, F, Fut>(
+    pool: &Pool,
+    limits: &Limits,
+    deadline: Option<Instant>,
+    safety: Safety,
+    mut op: F,
+) -> Result<T, Error>
+where
+    F: FnMut(Conn) -> Fut,
+    Fut: Future<Output = Result<T, OpError>>,
+{
+    let deadline =
+        deadline.unwrap_or_else(|| Instant::now() + limits.connect_timeout + limits.query_timeout);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let failure = match attempt_once(pool, limits, deadline, &mut op).await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        let verdict = match (&failure, safety) {
+            (Failure::Connect(_), _) => Verdict::RetryLater,
+            (Failure::Op(OpError::Store(_)), _) => Verdict::GiveUp,
+            (Failure::Op(OpError::Driver(err)), Safety::Write) if !rolled_back(err) => {
+                Verdict::GiveUp
+            }
+            (Failure::Op(OpError::Driver(err)), _) if is_transient(err) => Verdict::RetryLater,
+            (Failure::Op(OpError::Driver(_)), _) => Verdict::GiveUp,
+            (Failure::OpTimeout, Safety::Write) => Verdict::GiveUp,
+            (Failure::OpTimeout, _) => Verdict::RetryLater,
+        };
+        let backoff = backoff(attempt);
+        let out_of_time = Instant::now() + backoff >= deadline;
+        if matches!(verdict, Verdict::GiveUp) || attempt >= MAX_ATTEMPTS || out_of_time {
+            return Err(failure.into_error());
+        }
+        tokio::time::sleep(backoff).await;
+    }
+}
+
+async fn attempt_once<T, F, Fut>(
+    pool: &Pool,
+    limits: &Limits,
+    deadline: Instant,
+    op: &mut F,
+) -> Result<T, Failure>
+where
+    F: FnMut(Conn) -> Fut,
+    Fut: Future<Output = Result<T, OpError>>,
+{
+    let left = deadline.saturating_duration_since(Instant::now());
+    let conn = match tokio::time::timeout(limits.connect_timeout.min(left), pool.get_conn()).await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(err)) => return Err(Failure::Connect(err.to_string())),
+        Err(_) => return Err(Failure::Connect("timed out connecting".to_owned())),
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(limits.query_timeout.min(left), op(conn)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(Failure::Op(err)),
+        Err(_) => Err(Failure::OpTimeout),
+    }
+}
+
+/// How an operation failed: the driver's error, or a verdict of the store's own
+/// (such as an idempotency conflict) that no retry changes.
+#[derive(Debug)]
+pub(crate) enum OpError {
+    Driver(mysql_async::Error),
+    Store(Error),
+}
+
+impl From<mysql_async::Error> for OpError {
+    fn from(err: mysql_async::Error) -> Self {
+        Self::Driver(err)
+    }
+}
+
+impl From<Error> for OpError {
+    fn from(err: Error) -> Self {
+        Self::Store(err)
+    }
+}
+
+enum Failure {
+    /// No connection: nothing was sent, so any operation may be retried.
+    Connect(String),
+    Op(OpError),
+    OpTimeout,
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Self::Connect(why) => unavailable(why),
+            Self::OpTimeout => unavailable("timed out waiting for the database".to_owned()),
+            Self::Op(OpError::Store(err)) => err,
+            Self::Op(OpError::Driver(err)) if is_transient(&err) => unavailable(err.to_string()),
+            Self::Op(OpError::Driver(err)) => Error::internal(err),
+        }
+    }
+}
+
+fn unavailable(why: String) -> Error {
+    Error::Unavailable {
+        retry_after: RETRY_AFTER,
+        source: why.into(),
+    }
+}
+
+/// MySQL error numbers after which the server may well answer a retry.
+const TRANSIENT_SERVER_ERRORS: &[u16] = &[
+    1040, // too many connections
+    1053, // server shutdown in progress
+    1205, // lock wait timeout: the statement was rolled back
+    1213, // deadlock: the transaction was rolled back
+    1290, // read-only (an Aurora writer failing over)
+    1836, // read-only mode
+    1927, // connection killed (MariaDB)
+    4031, // disconnected by the server for inactivity (MySQL 8)
+];
+
+/// Whether the failure is about reaching the server rather than the request.
+pub(crate) fn is_transient(err: &mysql_async::Error) -> bool {
+    match err {
+        mysql_async::Error::Io(_) => true,
+        mysql_async::Error::Driver(driver) => matches!(
+            driver,
+            mysql_async::DriverError::ConnectionClosed | mysql_async::DriverError::PacketOutOfOrder
+        ),
+        mysql_async::Error::Server(server) => TRANSIENT_SERVER_ERRORS.contains(&server.code),
+        mysql_async::Error::Other(_) | mysql_async::Error::Url(_) => false,
+    }
+}
+
+/// Whether the server said the statement was rolled back, so even a plain
+/// insert may run again without recording twice.
+fn rolled_back(err: &mysql_async::Error) -> bool {
+    matches!(err, mysql_async::Error::Server(server) if matches!(server.code, 1205 | 1213))
+}
+
+/// 25 ms, 50 ms, 100 ms ... up to 1 s, less a varying part so that many clients
+/// failing together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    let full = FIRST_BACKOFF
+        .saturating_mul(1 << attempt.min(6))
+        .min(MAX_BACKOFF);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    full.mul_f64(0.5 + f64::from(nanos % 1000) / 2000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) <= Duration::from_millis(50));
+        assert!(backoff(1) >= Duration::from_millis(25));
+        assert!(backoff(20) <= MAX_BACKOFF);
+        assert!(backoff(20) >= MAX_BACKOFF / 2);
+    }
+
+    #[test]
+    fn classifies_server_errors() {
+        let server = |code| {
+            mysql_async::Error::Server(mysql_async::ServerError {
+                code,
+                message: String::new(),
+                state: String::new(),
+            })
+        };
+        assert!(is_transient(&server(1213)));
+        assert!(rolled_back(&server(1213)));
+        assert!(
+            !is_transient(&server(1064)),
+            "a syntax error is no reason to retry"
+        );
+        assert!(
+            !rolled_back(&server(1927)),
+            "a killed connection may have committed"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Idempotent inserts: the rolls, the key, a hash of the request and the answer
+//! are committed in one transaction, so however a call or its connection fails,
+//! a retry with the same key can never record twice.
+
+use std::time::Duration;
+
+use dice_core::{Actor, Error, IdempotencyKey, Idempotent, Recorded, RollRequest};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, TxOpts};
+use sha2::{Digest, Sha256};
+
+use crate::exec::OpError;
+use crate::insert::insert_rolls;
+use crate::sql;
+
+/// MySQL's "duplicate entry" error.
+const DUPLICATE_KEY: u16 = 1062;
+/// An expired key is deleted and the insert tried again at most this often,
+/// bounding the loop if another client keeps re-creating the same key.
+const MAX_ROUNDS: usize = 3;
+
+/// Everything that names one idempotent request.
+pub(crate) struct Claim<'a> {
+    pub(crate) key: &'a IdempotencyKey,
+    pub(crate) request: &'a RollRequest,
+    pub(crate) created_by: Option<&'a Actor>,
+    pub(crate) ttl: Duration,
+}
+
+impl Claim<'_> {
+    /// Keys are scoped by creator; no API key is the empty scope, a name no
+    /// [`Actor`] can have.
+    fn scope(&self) -> &str {
+        self.created_by.map_or("", Actor::as_str)
+    }
+
+    /// The request's canonical JSON, hashed: equal requests, equal hashes.
+    fn request_hash(&self) -> Result<Vec<u8>, Error> {
+        let canonical = serde_json::to_vec(self.request).map_err(Error::internal)?;
+        Ok(Sha256::digest(canonical).to_vec())
+    }
+}
+
+/// One attempt on one connection. Overlapping calls with the same key queue on
+/// the key's row lock; the first to commit wins, the others roll back their
+/// rolls and replay its answer.
+pub(crate) async fn record_once(mut conn: Conn, claim: &Claim<'_>) -> Result<Idempotent, OpError> {
+    let hash = claim.request_hash()?;
+    let ttl_secs = claim.ttl.as_secs();
+    for _ in 0..MAX_ROUNDS {
+        let mut tx = conn.start_transaction(TxOpts::default()).await?;
+        let recorded = match claim.request {
+            RollRequest::One(roll) => {
+                let mut rolls =
+                    insert_rolls(&mut tx, std::slice::from_ref(roll), claim.created_by).await?;
+                Recorded::One(rolls.remove(0))
+            }
+            RollRequest::Batch(batch) => {
+                Recorded::Batch(insert_rolls(&mut tx, batch.rolls(), claim.created_by).await?)
+            }
+        };
+        let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
+        let params = (
+            claim.scope(),
+            claim.key.as_str(),
+            hash.as_slice(),
+            response.as_str(),
+        );
+        match tx.exec_drop(sql::KEY_INSERT, params).await {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(Idempotent {
+                    recorded,
+                    replayed: false,
+                });
+            }
+            Err(mysql_async::Error::Server(err)) if err.code == DUPLICATE_KEY => {
+                tx.rollback().await?
+            }
+            Err(err) => return Err(err.into()),
+        }
+
+        let existing: Option<(Vec<u8>, String, bool)> = conn
+            .exec_first(sql::KEY_READ, (ttl_secs, claim.scope(), claim.key.as_str()))
+            .await?;
+        match existing {
+            Some((_, _, true)) => {
+                conn.exec_drop(
+                    sql::KEY_DELETE_EXPIRED,
+                    (claim.scope(), claim.key.as_str(), ttl_secs),
+                )
+                .await?;
+            }
+            Some((stored_hash, response, false)) if stored_hash == hash => {
+                let recorded = serde_json::from_str(&response).map_err(|err| {
+                    Error::internal(format!("stored idempotent answer unreadable: {err}"))
+                })?;
+                return Ok(Idempotent {
+                    recorded,
+                    replayed: true,
+                });
+            }
+            Some(_) => return Err(Error::IdempotencyConflict.into()),
+            // Purged between our insert and our read: try again.
+            None => {}
+        }
+    }
+    Err(Error::internal("idempotency key kept changing under concurrent use").into())
+}

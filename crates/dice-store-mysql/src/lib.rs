@@ -1,0 +1,40 @@
+//! The [`RollStore`](dice_core::RollStore) on MySQL: Aurora MySQL 3 in production,
+//! MySQL 8.0 or MariaDB anywhere else.
+//!
+//! - [`MysqlConfig`]: where the database is, from `DATABASE_URL` or the
+//!   tutorial's `DB_HOST`/`DB_PORT`/`DB_USER`/`DB_PASS`/`DB_NAME`, with TLS and
+//!   pool [`Preset`]s for Lambda and for servers.
+//! - [`MysqlStore`]: the store, with time limits, retries inside a deadline, and
+//!   idempotent inserts that survive lost replies; [`MysqlStore::migrate`] makes
+//!   the schema.
+//!
+//! ```no_run
+//! use dice_core::{ListQuery, RollRequest, RollStore};
+//! use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = MysqlConfig::from_env(Preset::Server)?;
+//! let store = MysqlStore::connect(&config).await?;
+//! store.migrate().await?;
+//! let request = RollRequest::parse_json(br#"{"outcome": 6}"#)?;
+//! store.record(&request, None).await?;
+//! let page = store.list(&ListQuery::new()).await?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod error;
+mod exec;
+mod idempotency;
+mod insert;
+mod migrate;
+mod opts;
+mod rows;
+mod sql;
+mod store;
+
+pub use config::{ENV_VARS, MysqlConfig, Password, Preset, Tls};
+pub use error::Error;
+pub use migrate::LATEST_VERSION;
+pub use opts::MYSQL8_SQL_MODE;
+pub use store::MysqlStore;

@@ -1,0 +1,90 @@
+//! Every statement the store sends. Values always travel as parameters.
+//!
+//! Only syntax that both MySQL 8.0 (Aurora MySQL 3) and MariaDB document: no
+//! `RETURNING`, no `IF NOT EXISTS` on indexes.
+
+/// The columns of a roll, in the order `rows::roll` reads them.
+macro_rules! roll_columns {
+    () => {
+        "id, outcome, rolled_by, created_by, created_at"
+    };
+}
+
+/// An exact match on `rolled_by`. The first comparison can use the index under
+/// any collation; the second makes it exact where the column's collation
+/// ignores case, accents or trailing space (the defaults of both servers do).
+macro_rules! by_actor {
+    () => {
+        "rolled_by = ? AND CAST(rolled_by AS BINARY) = CAST(? AS BINARY)"
+    };
+}
+
+pub(crate) const INSERT_HEAD: &str = "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES ";
+pub(crate) const INSERT_ROW: &str = "(?, ?, ?)";
+
+/// The time a statement recorded rows at, and how far apart its ids are.
+pub(crate) const CREATED_AT: &str =
+    "SELECT created_at, @@session.auto_increment_increment FROM rolls WHERE id = ?";
+
+pub(crate) const GET: &str = concat!("SELECT ", roll_columns!(), " FROM rolls WHERE id = ?");
+
+pub(crate) const LIST: &str = concat!(
+    "SELECT ",
+    roll_columns!(),
+    " FROM rolls WHERE id < ? ORDER BY id DESC LIMIT ?"
+);
+
+pub(crate) const LIST_BY_ACTOR: &str = concat!(
+    "SELECT ",
+    roll_columns!(),
+    " FROM rolls WHERE id < ? AND ",
+    by_actor!(),
+    " ORDER BY id DESC LIMIT ?"
+);
+
+pub(crate) const STATS: &str = "SELECT outcome, COUNT(*) FROM rolls GROUP BY outcome";
+
+pub(crate) const STATS_BY_ACTOR: &str = concat!(
+    "SELECT outcome, COUNT(*) FROM rolls WHERE ",
+    by_actor!(),
+    " GROUP BY outcome"
+);
+
+pub(crate) const KEY_INSERT: &str = "INSERT INTO dice_idempotency_keys \
+     (scope, idem_key, request_hash, response) VALUES (?, ?, ?, ?)";
+
+pub(crate) const KEY_READ: &str = "SELECT request_hash, response, \
+     created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND \
+     FROM dice_idempotency_keys WHERE scope = ? AND idem_key = ?";
+
+pub(crate) const KEY_DELETE_EXPIRED: &str = "DELETE FROM dice_idempotency_keys \
+     WHERE scope = ? AND idem_key = ? AND created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND";
+
+pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
+     WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
+
+/// A multi-row insert of `rows` rolls.
+pub(crate) fn insert(rows: usize) -> String {
+    let mut sql = String::with_capacity(INSERT_HEAD.len() + rows * (INSERT_ROW.len() + 2));
+    sql.push_str(INSERT_HEAD);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(INSERT_ROW);
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_row_insert_has_three_parameters_a_row() {
+        let sql = super::insert(3);
+        assert!(
+            sql.ends_with("VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"),
+            "{sql}"
+        );
+        assert_eq!(sql.matches('?').count(), 9);
+    }
+}

@@ -1,0 +1,269 @@
+//! [`MysqlStore`]: the [`RollStore`] on a MySQL connection pool.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use dice_core::{
+    Actor, Batch, Error as StoreError, IdempotencyKey, Idempotent, ListQuery, NewRoll, Outcome,
+    Page, Result, Roll, RollId, RollRequest, RollStore, Stats,
+};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Pool, Row};
+
+use crate::exec::{self, Limits, OpError, Safety};
+use crate::idempotency::{self, Claim};
+use crate::insert::{actor_value, insert_rolls};
+use crate::{MysqlConfig, migrate, opts, rows, sql};
+
+/// Expired idempotency keys are purged at most this often per store.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Rolls in a MySQL, Aurora MySQL or MariaDB database.
+///
+/// Cheap to clone: clones share one connection pool. Build one per process (in
+/// Lambda, once per instance) and reuse it.
+///
+/// Every call has time limits: connecting, and each statement, are bounded by
+/// the configuration, and the whole call by the deadline of
+/// [`MysqlStore::with_deadline`]. Failures that are about reaching the server
+/// are retried with backoff inside that deadline; a plain insert is never retried
+/// once its statement may have reached the server, since that could record it
+/// twice (idempotent inserts are, and cannot).
+#[derive(Debug, Clone)]
+pub struct MysqlStore {
+    shared: Arc<Shared>,
+    deadline: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pool: Pool,
+    opts: mysql_async::Opts,
+    limits: Limits,
+    key_ttl: Duration,
+    last_purge: Mutex<Instant>,
+}
+
+impl MysqlStore {
+    /// A store on a new pool. No connection is made until the first call; use
+    /// [`MysqlStore::connect`] to find a bad configuration at start instead.
+    pub fn new(config: &MysqlConfig) -> Self {
+        let opts = opts::driver_opts(config);
+        Self {
+            shared: Arc::new(Shared {
+                pool: Pool::new(opts.clone()),
+                opts,
+                limits: Limits {
+                    connect_timeout: config.connect_timeout,
+                    query_timeout: config.query_timeout,
+                },
+                key_ttl: config.key_ttl,
+                last_purge: Mutex::new(Instant::now()),
+            }),
+            deadline: None,
+        }
+    }
+
+    /// A store whose first connection has been made, so wrong credentials or an
+    /// unreachable host show up now, within the connect timeout.
+    pub async fn connect(config: &MysqlConfig) -> Result<Self, crate::Error> {
+        let store = Self::new(config);
+        let conn = tokio::time::timeout(config.connect_timeout, store.shared.pool.get_conn())
+            .await
+            .map_err(|_| {
+                crate::Error::Unreachable(format!(
+                    "no connection to {}:{} within {:?}",
+                    config.host, config.port, config.connect_timeout
+                ))
+            })??;
+        drop(conn);
+        Ok(store)
+    }
+
+    /// The same store, whose calls give up when `deadline` passes: retries stop in
+    /// time and the caller gets `Unavailable` rather than being cut off. In Lambda,
+    /// pass the invocation's deadline.
+    #[must_use]
+    pub fn with_deadline(&self, deadline: Instant) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            deadline: Some(deadline),
+        }
+    }
+
+    /// Brings the schema up to date: the tutorial's `rolls` table if it is
+    /// missing, its index, and the idempotency table. Safe to run from several
+    /// processes at once, and again. Returns the versions it applied.
+    pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
+        let connect = Conn::new(self.shared.opts.clone());
+        let conn = tokio::time::timeout(self.shared.limits.connect_timeout, connect)
+            .await
+            .map_err(|_| {
+                crate::Error::Unreachable("timed out connecting to migrate".to_owned())
+            })??;
+        migrate::migrate(conn).await
+    }
+
+    /// Deletes up to 1000 idempotency keys older than the key TTL; returns how many.
+    /// Idempotent inserts call this now and then by themselves.
+    pub async fn purge_expired_keys(&self) -> Result<u64> {
+        let ttl = self.shared.key_ttl.as_secs();
+        self.run(Safety::Read, move |mut conn| async move {
+            conn.exec_drop(sql::KEYS_PURGE, (ttl,)).await?;
+            Ok(conn.affected_rows())
+        })
+        .await
+    }
+
+    /// Closes every pooled connection, waiting for those in use to come back.
+    pub async fn close(self) -> Result<(), crate::Error> {
+        Ok(self.shared.pool.clone().disconnect().await?)
+    }
+
+    async fn run<T, F, Fut>(&self, safety: Safety, op: F) -> Result<T>
+    where
+        F: FnMut(Conn) -> Fut,
+        Fut: std::future::Future<Output = Result<T, OpError>>,
+    {
+        exec::run(
+            &self.shared.pool,
+            &self.shared.limits,
+            self.deadline,
+            safety,
+            op,
+        )
+        .await
+    }
+
+    async fn read_rolls(
+        &self,
+        statement: &'static str,
+        params: Vec<mysql_async::Value>,
+    ) -> Result<Vec<Roll>> {
+        self.run(Safety::Read, |mut conn| {
+            let params = params.clone();
+            async move {
+                let found: Vec<Row> = conn.exec(statement, params).await?;
+                Ok(found
+                    .into_iter()
+                    .map(rows::roll)
+                    .collect::<Result<Vec<_>>>()?)
+            }
+        })
+        .await
+    }
+
+    async fn insert_many(
+        &self,
+        rolls: &[NewRoll],
+        created_by: Option<&Actor>,
+    ) -> Result<Vec<Roll>> {
+        self.run(Safety::Write, |mut conn| async move {
+            insert_rolls(&mut conn, rolls, created_by).await
+        })
+        .await
+    }
+
+    /// Purges expired keys if the last purge was long enough ago. A failure only
+    /// postpones the purge; the caller's insert has already succeeded.
+    async fn purge_now_and_then(&self) {
+        {
+            let mut last = self
+                .shared
+                .last_purge
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.elapsed() < PURGE_EVERY.min(self.shared.key_ttl) {
+                return;
+            }
+            *last = Instant::now();
+        }
+        let _ = self.purge_expired_keys().await;
+    }
+}
+
+#[async_trait]
+impl RollStore for MysqlStore {
+    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll> {
+        let mut rolls = self
+            .insert_many(std::slice::from_ref(roll), created_by)
+            .await?;
+        rolls
+            .pop()
+            .ok_or_else(|| StoreError::internal("an insert of one roll returned none"))
+    }
+
+    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>> {
+        self.insert_many(batch.rolls(), created_by).await
+    }
+
+    async fn insert_idempotent(
+        &self,
+        key: &IdempotencyKey,
+        request: &RollRequest,
+        created_by: Option<&Actor>,
+    ) -> Result<Idempotent> {
+        let claim = Claim {
+            key,
+            request,
+            created_by,
+            ttl: self.shared.key_ttl,
+        };
+        let result = self
+            .run(Safety::Idempotent, |conn| {
+                idempotency::record_once(conn, &claim)
+            })
+            .await?;
+        if !result.replayed {
+            self.purge_now_and_then().await;
+        }
+        Ok(result)
+    }
+
+    async fn get(&self, id: RollId) -> Result<Roll> {
+        let mut found = self.read_rolls(sql::GET, vec![id.get().into()]).await?;
+        found.pop().ok_or(StoreError::NotFound(id))
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page> {
+        // One row past the limit tells whether another page exists.
+        let fetch = (query.limit().get() + 1) as u64;
+        let below = query
+            .cursor()
+            .map_or(u64::from(u32::MAX) + 1, |c| u64::from(c.before_id().get()));
+        let (statement, params) = match query.rolled_by() {
+            None => (sql::LIST, vec![below.into(), fetch.into()]),
+            Some(actor) => {
+                let name = actor_value(Some(actor));
+                (
+                    sql::LIST_BY_ACTOR,
+                    vec![below.into(), name.clone(), name, fetch.into()],
+                )
+            }
+        };
+        let found = self.read_rolls(statement, params).await?;
+        Ok(Page::from_overfetch(found, query.limit()))
+    }
+
+    async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats> {
+        let (statement, params) = match rolled_by {
+            None => (sql::STATS, vec![]),
+            Some(actor) => {
+                let name = actor_value(Some(actor));
+                (sql::STATS_BY_ACTOR, vec![name.clone(), name])
+            }
+        };
+        let counts: Vec<(u32, u64)> = self
+            .run(Safety::Read, |mut conn| {
+                let params = params.clone();
+                async move { Ok(conn.exec(statement, params).await?) }
+            })
+            .await?;
+        Ok(Stats::from_counts(
+            counts
+                .into_iter()
+                .map(|(outcome, n)| (Outcome::new(outcome), n)),
+        ))
+    }
+}

@@ -31,7 +31,6 @@ pub(crate) struct Limits {
     pub(crate) query_timeout: Duration,
 }
 
-const MAX_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(25);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// What a client is told to wait before trying again.
@@ -55,6 +54,11 @@ where
         deadline.unwrap_or_else(|| Instant::now() + limits.connect_timeout + limits.query_timeout);
     let mut attempt = 0;
     loop {
+        if Instant::now() >= deadline {
+            return Err(unavailable(
+                "the deadline passed before the call could start".to_owned(),
+            ));
+        }
         attempt += 1;
         let failure = match attempt_once(pool, limits, deadline, &mut op).await {
             Ok(value) => return Ok(value),
@@ -72,8 +76,7 @@ where
             (Failure::OpTimeout, _) => Verdict::RetryLater,
         };
         let backoff = backoff(attempt);
-        let out_of_time = Instant::now() + backoff >= deadline;
-        if matches!(verdict, Verdict::GiveUp) || attempt >= MAX_ATTEMPTS || out_of_time {
+        if matches!(verdict, Verdict::GiveUp) || Instant::now() + backoff >= deadline {
             return Err(failure.into_error());
         }
         tokio::time::sleep(backoff).await;

@@ -1,5 +1,5 @@
 //! A TCP proxy between the store and the server, for making network faults on
-//! loopback: cut connections, refuse or stall new ones, lose the reply to a COMMIT.
+//! loopback: cut connections, refuse or stall new ones, lose the reply to a command.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -9,6 +9,28 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
+
+/// Client commands whose reply the proxy can lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// `COMMIT`, sent as a text query.
+    Commit,
+    /// `COM_STMT_EXECUTE`: a prepared statement runs.
+    Execute,
+}
+
+impl Command {
+    /// Whether a chunk from the client starts with this command's packet: three
+    /// bytes of length, one of sequence, then the command byte.
+    fn starts(self, chunk: &[u8]) -> bool {
+        match self {
+            Self::Commit => {
+                chunk.get(4) == Some(&0x03) && chunk.get(5..11) == Some(b"COMMIT".as_slice())
+            }
+            Self::Execute => chunk.get(4) == Some(&0x17),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -22,7 +44,7 @@ enum Mode {
 struct State {
     upstream: SocketAddr,
     mode: Mutex<Mode>,
-    lose_next_commit_reply: AtomicBool,
+    lose_reply_to: Mutex<Option<Command>>,
     accepted: AtomicUsize,
     connections: Mutex<Vec<AbortHandle>>,
 }
@@ -42,7 +64,7 @@ impl Proxy {
         let state = Arc::new(State {
             upstream,
             mode: Mutex::new(Mode::Forward),
-            lose_next_commit_reply: AtomicBool::new(false),
+            lose_reply_to: Mutex::new(None),
             accepted: AtomicUsize::new(0),
             connections: Mutex::new(Vec::new()),
         });
@@ -93,12 +115,10 @@ impl Proxy {
         }
     }
 
-    /// The next `COMMIT` reaches the server, but its reply is dropped and that
-    /// connection closed: the client cannot know the commit happened.
-    pub fn lose_next_commit_reply(&self) {
-        self.state
-            .lose_next_commit_reply
-            .store(true, Ordering::SeqCst);
+    /// The next such command reaches the server, but its reply is dropped and
+    /// that connection closed: the client cannot know whether it ran.
+    pub fn lose_reply_to_next(&self, command: Command) {
+        *self.state.lose_reply_to.lock().unwrap() = Some(command);
     }
 
     /// Connections accepted so far.
@@ -118,6 +138,16 @@ impl State {
     fn mode(&self) -> Mode {
         *self.mode.lock().unwrap()
     }
+
+    /// Whether `chunk` starts the armed command; if so, disarms.
+    fn disarm_if_starts(&self, chunk: &[u8]) -> bool {
+        let mut armed = self.lose_reply_to.lock().unwrap();
+        let hit = armed.is_some_and(|command| command.starts(chunk));
+        if hit {
+            *armed = None;
+        }
+        hit
+    }
 }
 
 async fn relay(client: TcpStream, state: Arc<State>) {
@@ -126,10 +156,10 @@ async fn relay(client: TcpStream, state: Arc<State>) {
     };
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let commit_sent = Arc::new(AtomicBool::new(false));
+    let reply_lost = Arc::new(AtomicBool::new(false));
 
     let upstream_state = Arc::clone(&state);
-    let upstream_commit = Arc::clone(&commit_sent);
+    let upstream_lost = Arc::clone(&reply_lost);
     let to_server = async move {
         let mut buf = vec![0; 64 * 1024];
         loop {
@@ -141,12 +171,8 @@ async fn relay(client: TcpStream, state: Arc<State>) {
                 continue;
             }
             let chunk = &buf[..n];
-            if chunk.windows(6).any(|w| w == b"COMMIT")
-                && upstream_state
-                    .lose_next_commit_reply
-                    .swap(false, Ordering::SeqCst)
-            {
-                upstream_commit.store(true, Ordering::SeqCst);
+            if upstream_state.disarm_if_starts(chunk) {
+                upstream_lost.store(true, Ordering::SeqCst);
             }
             if server_write.write_all(chunk).await.is_err() {
                 return;
@@ -160,9 +186,9 @@ async fn relay(client: TcpStream, state: Arc<State>) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            if commit_sent.load(Ordering::SeqCst) {
-                // The server has answered the COMMIT, so it committed: drop the
-                // answer and the connection with it.
+            if reply_lost.load(Ordering::SeqCst) {
+                // The server has answered, so the command ran: drop the answer
+                // and the connection with it.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 return;
             }

@@ -130,8 +130,8 @@ pub struct PrivateServer {
 }
 
 impl PrivateServer {
-    /// Initialises `dir/data` if needed and starts a server on a free port. With
-    /// `certs`, it serves TLS and refuses plain TCP (`require_secure_transport`).
+    /// Initialises `dir/data` if needed and starts a server on a free port, with
+    /// TLS when given `certs`. Root logs in through the unix socket only.
     pub async fn start(dir: &Path, certs: Option<&Certs>) -> Self {
         let data = dir.join("data");
         if !data.exists() {
@@ -158,9 +158,8 @@ impl PrivateServer {
             format!("--pid-file={}", dir.join("mysqld.pid").display()),
             format!("--log-error={}", dir.join("error.log").display()),
             format!("--port={port}"),
-            "--bind-address=127.0.0.1".to_owned(),
+            "--bind-address=127.0.0.1,127.0.0.2".to_owned(),
             "--user=root".to_owned(),
-            "--skip-grant-tables".to_owned(),
             "--skip-name-resolve".to_owned(),
             "--innodb-buffer-pool-size=16M".to_owned(),
         ];
@@ -168,7 +167,6 @@ impl PrivateServer {
             args.push(format!("--ssl-ca={}", certs.ca.display()));
             args.push(format!("--ssl-cert={}", certs.cert.display()));
             args.push(format!("--ssl-key={}", certs.key.display()));
-            args.push("--require-secure-transport=ON".to_owned());
         }
         let child = Command::new("/usr/sbin/mariadbd")
             .args(&args)

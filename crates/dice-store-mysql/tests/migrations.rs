@@ -1,0 +1,114 @@
+//! Migrations against the real server: from empty, over the tutorial's table,
+//! again, and from several processes at once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use dice_store_mysql::{LATEST_VERSION, MysqlStore};
+use mysql_async::prelude::Queryable;
+use support::{TestDb, admin};
+
+async fn columns(db: &TestDb, table: &str) -> Vec<(String, String)> {
+    let mut conn = admin().await;
+    let cols = conn
+        .exec(
+            "SELECT column_name, column_type FROM information_schema.columns \
+             WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            (db.name.as_str(), table),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    cols
+}
+
+async fn table_options(db: &TestDb, table: &str) -> (String, String) {
+    let mut conn = admin().await;
+    let row: Option<(String, String)> = conn
+        .exec_first(
+            "SELECT engine, table_collation FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            (db.name.as_str(), table),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    row.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_database_gets_the_tutorial_table_and_ours() {
+    let db = TestDb::create().await;
+    let store = MysqlStore::connect(&db.config()).await.unwrap();
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        (1..=LATEST_VERSION).collect::<Vec<_>>()
+    );
+
+    let rolls: Vec<(String, String)> = columns(&db, "rolls").await;
+    let expected = [
+        ("id", "int(10) unsigned"),
+        ("outcome", "int(10) unsigned"),
+        ("rolled_by", "varchar(60)"),
+        ("created_by", "varchar(60)"),
+        ("created_at", "timestamp"),
+    ];
+    let rolls: Vec<(&str, &str)> = rolls
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(rolls, expected);
+    for table in ["rolls", "dice_idempotency_keys"] {
+        let (engine, collation) = table_options(&db, table).await;
+        assert_eq!(engine, "InnoDB", "{table}");
+        assert!(collation.starts_with("utf8mb4"), "{table}: {collation}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_again_changes_nothing() {
+    let db = TestDb::create().await;
+    let store = db.store().await;
+    assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_table_is_kept_as_it_is() {
+    let db = TestDb::create().await;
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS rolls (
+  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  `outcome` INT UNSIGNED NOT NULL,
+  `rolled_by` VARCHAR(60),
+  `created_by` VARCHAR(60),
+  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (id)
+);",
+    )
+    .await;
+    db.exec("INSERT INTO rolls (id, outcome) VALUES (null, 6)")
+        .await;
+    let before = columns(&db, "rolls").await;
+    db.store().await;
+    assert_eq!(columns(&db, "rolls").await, before);
+    assert_eq!(db.count_rolls().await, 1, "existing rows stay");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_apply_each_version_once() {
+    let db = TestDb::create().await;
+    let config = db.config();
+    let runs = (0..6).map(|_| {
+        let config = config.clone();
+        tokio::spawn(async move { MysqlStore::new(&config).migrate().await })
+    });
+    let mut applied = Vec::new();
+    for run in runs {
+        applied.extend(run.await.unwrap().unwrap());
+    }
+    applied.sort_unstable();
+    assert_eq!(
+        applied,
+        (1..=LATEST_VERSION).collect::<Vec<_>>(),
+        "each version applied by exactly one process"
+    );
+}

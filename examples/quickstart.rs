@@ -1,16 +1,46 @@
-//! Records a few rolls, lists them newest first, and prints the stats.
+//! Records a few rolls, lists them newest first, and prints the stats: in
+//! memory, or in MySQL when `DATABASE_URL` or `DB_HOST` is set (the schema is
+//! migrated first, so an empty database is enough).
 //!
 //! ```sh
 //! cargo run -p dice-examples --example quickstart
+//! DATABASE_URL=mysql://root@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
 //! ```
-#![allow(clippy::print_stdout)] // printing is what an example is for
+#![allow(clippy::print_stdout, clippy::print_stderr)] // printing is what an example is for
 
-use dice_core::{ListQuery, RollRequest, RollStore};
+use std::process::ExitCode;
+
+use dice_core::{ListQuery, Roll, RollRequest, RollStore};
 use dice_memory::MemoryStore;
+use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let store = MemoryStore::new();
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quickstart: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let store: Box<dyn RollStore> = if MysqlConfig::is_configured(|name| std::env::var(name).ok()) {
+        let config = MysqlConfig::from_env(Preset::Server)?;
+        let store = MysqlStore::connect(&config).await?;
+        store.migrate().await?;
+        println!(
+            "store: MySQL database {:?} on {}",
+            config.database(),
+            config.host()
+        );
+        Box::new(store)
+    } else {
+        println!("store: in memory (set DATABASE_URL to use MySQL)");
+        Box::new(MemoryStore::new())
+    };
+
     let bodies: [&[u8]; 3] = [
         br#"{"outcome": 6, "rolled_by": "alice"}"#,
         br#"[{"outcome": 3}, {"outcome": 5, "rolled_by": "bob"}]"#,
@@ -26,19 +56,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let page = store.list(&ListQuery::new()).await?;
-    println!(
-        "newest first: {:?}",
-        page.rolls
-            .iter()
-            .map(|r| r.outcome.get())
-            .collect::<Vec<_>>()
-    );
+    println!("newest first: {}", describe(&page.rolls));
     let stats = store.stats(None).await?;
     println!("count {}, mean {:?}", stats.count, stats.mean);
     Ok(())
 }
 
-fn describe(rolls: &[dice_core::Roll]) -> String {
+fn describe(rolls: &[Roll]) -> String {
     rolls
         .iter()
         .map(|r| format!("#{} = {}", r.id, r.outcome))

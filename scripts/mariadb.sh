@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure a MariaDB server answers on 127.0.0.1:3306 (root, empty password):
 # installs it from the distribution's packages if missing, starts it if stopped.
+# Also makes sure of the openssl tool, which the TLS tests use for their CA.
 set -euo pipefail
+
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "mariadb: installing openssl" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
 
 ping() { mariadb-admin --protocol=tcp -h127.0.0.1 -P3306 -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
 

@@ -10,7 +10,7 @@ use mysql_async::{Conn, TxOpts};
 use sha2::{Digest, Sha256};
 
 use crate::exec::OpError;
-use crate::insert::insert_rolls;
+use crate::insert::{IdStep, insert_rolls};
 use crate::sql;
 
 /// MySQL's "duplicate entry" error.
@@ -25,6 +25,7 @@ pub(crate) struct Claim<'a> {
     pub(crate) request: &'a RollRequest,
     pub(crate) created_by: Option<&'a Actor>,
     pub(crate) ttl: Duration,
+    pub(crate) id_step: &'a IdStep,
 }
 
 impl Claim<'_> {
@@ -51,13 +52,18 @@ pub(crate) async fn record_once(mut conn: Conn, claim: &Claim<'_>) -> Result<Ide
         let mut tx = conn.start_transaction(TxOpts::default()).await?;
         let recorded = match claim.request {
             RollRequest::One(roll) => {
-                let mut rolls =
-                    insert_rolls(&mut tx, std::slice::from_ref(roll), claim.created_by).await?;
+                let mut rolls = insert_rolls(
+                    &mut tx,
+                    std::slice::from_ref(roll),
+                    claim.created_by,
+                    claim.id_step,
+                )
+                .await?;
                 Recorded::One(rolls.remove(0))
             }
-            RollRequest::Batch(batch) => {
-                Recorded::Batch(insert_rolls(&mut tx, batch.rolls(), claim.created_by).await?)
-            }
+            RollRequest::Batch(batch) => Recorded::Batch(
+                insert_rolls(&mut tx, batch.rolls(), claim.created_by, claim.id_step).await?,
+            ),
         };
         let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
         let params = (

@@ -1,64 +1,61 @@
-//! Recording rolls: one multi-row `INSERT`, then the time and ids read back,
-//! since neither MySQL 8.0 nor Aurora has `RETURNING`.
+//! Recording rolls in one round trip: one multi-row `INSERT` that carries the
+//! time, since neither MySQL 8.0 nor Aurora has `RETURNING` to read it back.
 
-use dice_core::{Actor, NewRoll, Roll, RollId};
+use std::sync::OnceLock;
+
+use dice_core::{Actor, Error, NewRoll, Roll, RollId, Timestamp};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Value};
 
 use crate::exec::OpError;
-use crate::{rows, sql};
+use crate::sql;
 
 /// Inserts `rolls` in one statement (atomic on its own, or part of the caller's
 /// transaction) and returns them as stored, in order.
 ///
-/// The statement is a "simple insert", for which InnoDB hands out consecutive
-/// ids in every lock mode, `auto_increment_increment` apart; `LAST_INSERT_ID()`
-/// is the first. One statement also gives every row the same `created_at`.
+/// `created_at` is stamped here, in UTC at whole seconds, and written with the
+/// rows: reading the server's default back would cost a second round trip on
+/// every insert. The statement is a "simple insert", for which InnoDB hands out
+/// consecutive ids in every lock mode, `id_step` (the session's
+/// `auto_increment_increment`) apart; `LAST_INSERT_ID()` is the first.
 pub(crate) async fn insert_rolls<Q: Queryable>(
     conn: &mut Q,
     rolls: &[NewRoll],
     created_by: Option<&Actor>,
+    id_step: &IdStep,
 ) -> Result<Vec<Roll>, OpError> {
+    let id_step = id_step.get(conn, rolls.len()).await?;
+    let created_at =
+        Timestamp::now().ok_or_else(|| Error::internal("system clock outside 1970..=9999"))?;
+    let (year, month, day, hour, minute, second) = created_at.to_civil();
+    let created_at_value = Value::Date(year, month, day, hour, minute, second, 0);
     let created_by_value = actor_value(created_by);
-    let mut params = Vec::with_capacity(rolls.len() * 3);
+    let mut params = Vec::with_capacity(rolls.len() * sql::INSERT_COLUMNS);
     for roll in rolls {
         params.push(Value::from(roll.outcome().get()));
         params.push(actor_value(roll.rolled_by()));
         params.push(created_by_value.clone());
+        params.push(created_at_value.clone());
     }
-    let first_id = {
-        let result = conn
-            .exec_iter(sql::insert(rolls.len()), Params::Positional(params))
-            .await?;
-        let first = result.last_insert_id();
-        result.drop_result().await?;
-        first
-    };
+    let result = conn
+        .exec_iter(sql::insert(rolls.len()), Params::Positional(params))
+        .await?;
+    let first_id = result.last_insert_id();
+    result.drop_result().await?;
     let first_id = first_id
         .and_then(|id| u32::try_from(id).ok())
         .and_then(RollId::new)
-        .ok_or_else(|| dice_core::Error::internal("the insert reported no usable id"))?;
-
-    let mut row = conn
-        .exec_first::<mysql_async::Row, _, _>(sql::CREATED_AT, (first_id.get(),))
-        .await?
-        .ok_or_else(|| {
-            dice_core::Error::internal(format!("roll {first_id} vanished after its insert"))
-        })?;
-    let created_at = rows::timestamp(rows::take(&mut row, 0)?)?;
-    let step: u64 = rows::take(&mut row, 1)?;
+        .ok_or_else(|| Error::internal("the insert reported no usable id"))?;
 
     rolls
         .iter()
         .enumerate()
         .map(|(index, roll)| {
-            let id = u64::from(first_id.get()) + step * index as u64;
+            let id = u64::from(first_id.get()) + id_step * index as u64;
             let id = u32::try_from(id)
                 .ok()
                 .and_then(RollId::new)
-                .ok_or_else(|| {
-                    dice_core::Error::internal("the roll id range (INT UNSIGNED) is used up")
-                })?;
+                .ok_or_else(|| Error::internal("the roll id range (INT UNSIGNED) is used up"))?;
             Ok(roll.clone().into_roll(id, created_by.cloned(), created_at))
         })
         .collect()
@@ -67,4 +64,25 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
 /// An optional actor as a statement parameter: its text, or `NULL`.
 pub(crate) fn actor_value(actor: Option<&Actor>) -> Value {
     actor.map_or(Value::NULL, |actor| Value::from(actor.as_str()))
+}
+
+/// The server's `auto_increment_increment`, asked once per store, and only when
+/// a multi-row insert needs it (it is 1 unless a multi-writer setup changed it).
+#[derive(Debug, Default)]
+pub(crate) struct IdStep(OnceLock<u64>);
+
+impl IdStep {
+    async fn get<Q: Queryable>(&self, conn: &mut Q, rows: usize) -> Result<u64, OpError> {
+        if rows <= 1 {
+            return Ok(1);
+        }
+        if let Some(step) = self.0.get() {
+            return Ok(*step);
+        }
+        let step: Option<u64> = conn.query_first(sql::ID_STEP).await?;
+        let step = step
+            .filter(|s| *s > 0)
+            .ok_or_else(|| Error::internal("no auto_increment_increment"))?;
+        Ok(*self.0.get_or_init(|| step))
+    }
 }

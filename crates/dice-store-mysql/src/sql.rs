@@ -19,12 +19,14 @@ macro_rules! by_actor {
     };
 }
 
-pub(crate) const INSERT_HEAD: &str = "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES ";
-pub(crate) const INSERT_ROW: &str = "(?, ?, ?)";
+pub(crate) const INSERT_HEAD: &str =
+    "INSERT INTO rolls (outcome, rolled_by, created_by, created_at) VALUES ";
+pub(crate) const INSERT_ROW: &str = "(?, ?, ?, ?)";
+/// Parameters per inserted row.
+pub(crate) const INSERT_COLUMNS: usize = 4;
 
-/// The time a statement recorded rows at, and how far apart its ids are.
-pub(crate) const CREATED_AT: &str =
-    "SELECT created_at, @@session.auto_increment_increment FROM rolls WHERE id = ?";
+/// How far apart the ids of one multi-row insert are.
+pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
 
 pub(crate) const GET: &str = concat!("SELECT ", roll_columns!(), " FROM rolls WHERE id = ?");
 
@@ -63,8 +65,17 @@ pub(crate) const KEY_DELETE_EXPIRED: &str = "DELETE FROM dice_idempotency_keys \
 pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
      WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
 
+/// The insert of a single roll, the common case, spelled out once.
+const INSERT_ONE: &str = concat!(
+    "INSERT INTO rolls (outcome, rolled_by, created_by, created_at) VALUES ",
+    "(?, ?, ?, ?)"
+);
+
 /// A multi-row insert of `rows` rolls.
-pub(crate) fn insert(rows: usize) -> String {
+pub(crate) fn insert(rows: usize) -> std::borrow::Cow<'static, str> {
+    if rows == 1 {
+        return INSERT_ONE.into();
+    }
     let mut sql = String::with_capacity(INSERT_HEAD.len() + rows * (INSERT_ROW.len() + 2));
     sql.push_str(INSERT_HEAD);
     for row in 0..rows {
@@ -73,18 +84,22 @@ pub(crate) fn insert(rows: usize) -> String {
         }
         sql.push_str(INSERT_ROW);
     }
-    sql
+    sql.into()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn multi_row_insert_has_three_parameters_a_row() {
+    fn multi_row_insert_has_a_parameter_per_column_and_row() {
         let sql = super::insert(3);
         assert!(
-            sql.ends_with("VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"),
+            sql.ends_with("VALUES (?, ?, ?, ?), (?, ?, ?, ?), (?, ?, ?, ?)"),
             "{sql}"
         );
-        assert_eq!(sql.matches('?').count(), 9);
+        assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);
+        assert_eq!(
+            super::insert(1),
+            format!("{}{}", super::INSERT_HEAD, super::INSERT_ROW)
+        );
     }
 }

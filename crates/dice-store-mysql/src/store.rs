@@ -13,7 +13,7 @@ use mysql_async::{Conn, Pool, Row};
 
 use crate::exec::{self, Limits, OpError, Safety};
 use crate::idempotency::{self, Claim};
-use crate::insert::{actor_value, insert_rolls};
+use crate::insert::{IdStep, actor_value, insert_rolls};
 use crate::{MysqlConfig, migrate, opts, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
@@ -43,6 +43,7 @@ struct Shared {
     limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
+    id_step: IdStep,
 }
 
 impl MysqlStore {
@@ -60,6 +61,7 @@ impl MysqlStore {
                 },
                 key_ttl: config.key_ttl,
                 last_purge: Mutex::new(Instant::now()),
+                id_step: IdStep::default(),
             }),
             deadline: None,
         }
@@ -160,7 +162,7 @@ impl MysqlStore {
         created_by: Option<&Actor>,
     ) -> Result<Vec<Roll>> {
         self.run(Safety::Write, |mut conn| async move {
-            insert_rolls(&mut conn, rolls, created_by).await
+            insert_rolls(&mut conn, rolls, created_by, &self.shared.id_step).await
         })
         .await
     }
@@ -209,6 +211,7 @@ impl RollStore for MysqlStore {
             request,
             created_by,
             ttl: self.shared.key_ttl,
+            id_step: &self.shared.id_step,
         };
         let result = self
             .run(Safety::Idempotent, |conn| {

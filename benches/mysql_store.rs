@@ -1,0 +1,299 @@
+//! `MysqlStore` against raw `mysql_async` and `mysqlslap`, side by side in one
+//! run on the same server, so the ratios hold whatever the machine.
+//!
+//! ```sh
+//! cargo bench -p dice-benches --bench mysql_store
+//! ```
+//!
+//! Reads `DICE_BENCH_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), and
+//! creates and drops a database of its own.
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dice_core::{Batch, NewRoll, Outcome, RollStore};
+use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Params, Value};
+
+const SINGLE_INSERTS: usize = 1000;
+const CONCURRENT_INSERTS: usize = 8000;
+const BATCHES: usize = 20;
+const BATCH_LEN: usize = 1000;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let server = std::env::var("DICE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let database = format!("dice_bench_{}", std::process::id());
+    let mut admin = mysql_async::Conn::from_url(server.as_str())
+        .await
+        .expect("bench server reachable");
+    admin
+        .query_drop(format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
+    let url = format!("{}/{database}", server.trim_end_matches('/'));
+    let config = MysqlConfig::from_url(&url, Preset::Server).unwrap();
+    MysqlStore::new(&config).migrate().await.unwrap();
+
+    println!("MysqlStore vs baselines, same server, same run\n");
+    single_inserts(&config, &url).await;
+    for in_flight in [16, 64] {
+        concurrent_inserts(&config, &url, &database, in_flight).await;
+    }
+    batch_inserts(&config, &url).await;
+
+    admin
+        .query_drop(format!("DROP DATABASE {database}"))
+        .await
+        .unwrap();
+    admin.disconnect().await.unwrap();
+}
+
+fn roll(n: usize) -> NewRoll {
+    NewRoll::new(Outcome::new((n % 6 + 1) as u32), None)
+}
+
+const RAW_INSERT: &str = "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES (?, ?, ?)";
+
+/// One insert at a time: latency per insert. The three clients take turns
+/// insert by insert, so drift in the server's flush times hits all alike.
+async fn single_inserts(config: &MysqlConfig, url: &str) {
+    let store = MysqlStore::connect(config).await.unwrap();
+    let mut raw = mysql_async::Conn::from_url(url).await.unwrap();
+    // A second baseline: the driver's own pool, without a reset on return.
+    let opts = mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(url).unwrap())
+        .pool_opts(mysql_async::PoolOpts::default().with_reset_connection(false));
+    let pool = mysql_async::Pool::new(opts);
+    let (mut ours, mut theirs, mut pooled) = (Vec::new(), Vec::new(), Vec::new());
+    for n in 0..SINGLE_INSERTS {
+        let outcome = (n % 6 + 1) as u32;
+        // Rotate who goes first, so no client always follows the same one.
+        for turn in 0..3 {
+            let started = Instant::now();
+            match (n + turn) % 3 {
+                0 => {
+                    store.insert(&roll(n), None).await.unwrap();
+                    ours.push(started.elapsed());
+                }
+                1 => {
+                    raw.exec_drop(RAW_INSERT, (outcome, Value::NULL, Value::NULL))
+                        .await
+                        .unwrap();
+                    theirs.push(started.elapsed());
+                }
+                _ => {
+                    let mut conn = pool.get_conn().await.unwrap();
+                    conn.exec_drop(RAW_INSERT, (outcome, Value::NULL, Value::NULL))
+                        .await
+                        .unwrap();
+                    drop(conn);
+                    pooled.push(started.elapsed());
+                }
+            }
+        }
+    }
+    let (ours_mean, theirs_mean) = (mean(&ours), mean(&theirs));
+    println!("single insert, one at a time ({SINGLE_INSERTS} each, taking turns)");
+    println!(
+        "  MysqlStore::insert        mean {:>8.3} ms  p50 {:>8.3} ms",
+        ms(ours_mean),
+        ms(p50(&mut ours))
+    );
+    println!(
+        "  raw prepared INSERT       mean {:>8.3} ms  p50 {:>8.3} ms",
+        ms(theirs_mean),
+        ms(p50(&mut theirs))
+    );
+    println!(
+        "  ratio (ours / raw)        {:.3}x   goal <= 1.10x",
+        ms(ours_mean) / ms(theirs_mean)
+    );
+    println!(
+        "  (raw INSERT through mysql_async's Pool: mean {:.3} ms, p50 {:.3} ms)\n",
+        ms(mean(&pooled)),
+        ms(p50(&mut pooled))
+    );
+    raw.disconnect().await.unwrap();
+    pool.disconnect().await.unwrap();
+    store.close().await.unwrap();
+}
+
+/// `in_flight` inserts at once: our rate and CPU per insert, then mysqlslap's
+/// rate with as many connections.
+async fn concurrent_inserts(config: &MysqlConfig, url: &str, database: &str, in_flight: usize) {
+    let store = Arc::new(
+        MysqlStore::connect(&config.clone().max_connections(in_flight))
+            .await
+            .unwrap(),
+    );
+    // Open every connection first, as mysqlslap does before it starts its clock.
+    insert_from_tasks(&store, in_flight, 1).await;
+    let per_task = CONCURRENT_INSERTS / in_flight;
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    insert_from_tasks(&store, in_flight, per_task).await;
+    let elapsed = started.elapsed();
+    let cpu = cpu_time() - cpu_before;
+    let inserts = per_task * in_flight;
+    let ours = inserts as f64 / elapsed.as_secs_f64();
+
+    let before = count(url).await;
+    let slap = mysqlslap(database, in_flight, inserts).await;
+    let slapped = count(url).await - before;
+    let theirs = slapped as f64 / slap.as_secs_f64();
+    println!("{in_flight} inserts in flight");
+    println!("  MysqlStore::insert        {ours:>8.0} inserts/s ({inserts} inserts)");
+    println!("  mysqlslap -c {in_flight:<3}          {theirs:>8.0} inserts/s ({slapped} inserts)");
+    println!(
+        "  ratio (ours / mysqlslap)  {:.3}x   goal >= 0.80x",
+        ours / theirs
+    );
+    println!(
+        "  client CPU per insert     {:.4} ms    goal <= 0.1 ms\n",
+        cpu.as_secs_f64() * 1000.0 / inserts as f64
+    );
+    Arc::into_inner(store).unwrap().close().await.unwrap();
+}
+
+/// `tasks` tasks, each inserting `each` rolls one after another.
+async fn insert_from_tasks(store: &Arc<MysqlStore>, tasks: usize, each: usize) {
+    let tasks: Vec<_> = (0..tasks)
+        .map(|_| {
+            let store = Arc::clone(store);
+            tokio::spawn(async move {
+                for n in 0..each {
+                    store.insert(&roll(n), None).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// Batches of 1000: rows per second through `insert_batch` and through a raw
+/// multi-row prepared INSERT on one connection.
+async fn batch_inserts(config: &MysqlConfig, url: &str) {
+    let store = MysqlStore::connect(config).await.unwrap();
+    let batch = Batch::new((0..BATCH_LEN).map(roll).collect()).unwrap();
+    let mut raw = mysql_async::Conn::from_url(url).await.unwrap();
+    let raw_sql = format!(
+        "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES {}",
+        vec!["(?, ?, ?)"; BATCH_LEN].join(", ")
+    );
+    let raw_params: Vec<Value> = (0..BATCH_LEN)
+        .flat_map(|n| [Value::from((n % 6 + 1) as u32), Value::NULL, Value::NULL])
+        .collect();
+    let (mut ours, mut theirs) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..BATCHES {
+        let started = Instant::now();
+        store.insert_batch(&batch, None).await.unwrap();
+        ours += started.elapsed();
+        let started = Instant::now();
+        raw.exec_drop(raw_sql.as_str(), Params::Positional(raw_params.clone()))
+            .await
+            .unwrap();
+        theirs += started.elapsed();
+    }
+    let rows = (BATCHES * BATCH_LEN) as f64;
+    let (ours, theirs) = (rows / ours.as_secs_f64(), rows / theirs.as_secs_f64());
+    println!("batches of {BATCH_LEN} ({BATCHES} each)");
+    println!("  MysqlStore::insert_batch  {ours:>8.0} rows/s");
+    println!("  raw multi-row INSERT      {theirs:>8.0} rows/s");
+    println!(
+        "  ratio (ours / raw)        {:.3}x   goal >= 0.80x\n",
+        ours / theirs
+    );
+    raw.disconnect().await.unwrap();
+    store.close().await.unwrap();
+}
+
+async fn mysqlslap(database: &str, concurrency: usize, queries: usize) -> Duration {
+    let query = format!(
+        "INSERT INTO {database}.rolls (outcome, rolled_by, created_by) VALUES (6, NULL, NULL)"
+    );
+    let output = tokio::process::Command::new("mysqlslap")
+        .args([
+            "--no-defaults",
+            "-h127.0.0.1",
+            "-uroot",
+            "--iterations=1",
+            "--no-drop",
+        ])
+        .arg(format!("--create-schema={database}"))
+        .arg(format!("--concurrency={concurrency}"))
+        .arg(format!("--number-of-queries={queries}"))
+        .arg(format!("--query={query}"))
+        .output()
+        .await
+        .expect("mysqlslap runs (package mariadb-client)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let seconds = text
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Average number of seconds to run all queries:")
+        })
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected mysqlslap output: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    Duration::from_secs_f64(seconds)
+}
+
+async fn count(url: &str) -> u64 {
+    let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+    let n: Option<u64> = conn
+        .query_first("SELECT COUNT(*) FROM rolls")
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    n.unwrap()
+}
+
+/// User plus system CPU time of this process so far, all threads, from
+/// `/proc/self/stat` (in clock ticks of 10 ms, `CLK_TCK` being 100 on Linux).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<u64> = after_name
+        .split(' ')
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((fields[11] + fields[12]) * 10)
+}
+
+fn mean(samples: &[Duration]) -> Duration {
+    samples.iter().sum::<Duration>() / samples.len() as u32
+}
+
+fn p50(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

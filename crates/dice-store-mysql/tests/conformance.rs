@@ -7,7 +7,7 @@ mod support;
 use std::sync::Mutex;
 
 use dice_core::testkit;
-use support::TestDb;
+use support::{TUTORIAL_DDL, TestDb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_store_passes_the_conformance_suite() {
@@ -21,16 +21,6 @@ async fn mysql_store_passes_the_conformance_suite() {
     })
     .await;
 }
-
-/// The tutorial's DDL, exactly as the seed gives it.
-const TUTORIAL_DDL: &str = "CREATE TABLE IF NOT EXISTS rolls (
-  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
-  `outcome` INT UNSIGNED NOT NULL,
-  `rolled_by` VARCHAR(60),
-  `created_by` VARCHAR(60),
-  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  PRIMARY KEY (id)
-);";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_table_made_by_the_tutorial_keeps_working() {

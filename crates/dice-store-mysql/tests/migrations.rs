@@ -6,7 +6,7 @@ mod support;
 
 use dice_store_mysql::{LATEST_VERSION, MysqlStore};
 use mysql_async::prelude::Queryable;
-use support::{TestDb, admin};
+use support::{TUTORIAL_DDL, TestDb, admin};
 
 async fn columns(db: &TestDb, table: &str) -> Vec<(String, String)> {
     let mut conn = admin().await;
@@ -74,17 +74,7 @@ async fn migrating_again_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tutorial_table_is_kept_as_it_is() {
     let db = TestDb::create().await;
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS rolls (
-  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
-  `outcome` INT UNSIGNED NOT NULL,
-  `rolled_by` VARCHAR(60),
-  `created_by` VARCHAR(60),
-  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  PRIMARY KEY (id)
-);",
-    )
-    .await;
+    db.exec(TUTORIAL_DDL).await;
     db.exec("INSERT INTO rolls (id, outcome) VALUES (null, 6)")
         .await;
     let before = columns(&db, "rolls").await;

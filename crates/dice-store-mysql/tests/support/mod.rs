@@ -17,6 +17,17 @@ use std::time::Duration;
 use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 use mysql_async::prelude::Queryable;
 
+/// The tutorial's DDL, exactly as the seed gives it: the fixture for "a database
+/// made by the tutorial keeps working", deliberately not shared with the crate.
+pub const TUTORIAL_DDL: &str = "CREATE TABLE IF NOT EXISTS rolls (
+  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  `outcome` INT UNSIGNED NOT NULL,
+  `rolled_by` VARCHAR(60),
+  `created_by` VARCHAR(60),
+  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (id)
+);";
+
 /// The server under test: `DICE_TEST_DATABASE_URL`, or the local MariaDB.
 pub fn server_url() -> String {
     std::env::var("DICE_TEST_DATABASE_URL")

@@ -37,6 +37,14 @@ pub enum ErrorCode {
     InvalidIdempotencyKey,
     /// A query parameter the route does not know.
     UnknownParameter,
+    /// The request carries no API key and the deployment requires one.
+    Forbidden,
+    /// No route has this path.
+    RouteNotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The body is over the size limit.
+    PayloadTooLarge,
     /// No roll has the requested id.
     NotFound,
     /// An idempotency key was reused with a different request.
@@ -65,6 +73,10 @@ impl ErrorCode {
             Self::InvalidCursor => "invalid_cursor",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::UnknownParameter => "unknown_parameter",
+            Self::Forbidden => "forbidden",
+            Self::RouteNotFound => "route_not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::NotFound => "not_found",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable => "unavailable",

@@ -37,7 +37,7 @@ pub use actor::Actor;
 pub use error::{Error, ErrorCode, InvalidInput, Result, Source};
 pub use idempotency_key::IdempotencyKey;
 pub use outcome::Outcome;
-pub use query::{Cursor, Limit, ListQuery, Page};
+pub use query::{Cursor, Limit, ListQuery, Page, StatsQuery};
 pub use request::{Batch, Recorded, RollRequest};
 pub use roll::{NewRoll, Roll};
 pub use roll_id::RollId;

@@ -153,37 +153,12 @@ impl ListQuery {
     pub fn from_params<'a>(
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, InvalidInput> {
-        let mut query = Self::new();
-        let mut seen = [false; 3];
-        for (name, value) in params {
-            let slot = match name {
-                "rolled_by" => 0,
-                "limit" => 1,
-                "cursor" => 2,
-                _ => {
-                    let shown: String = name.chars().take(64).collect();
-                    return Err(InvalidInput::new(
-                        ErrorCode::UnknownParameter,
-                        "is not a parameter of this route (expected rolled_by, limit, cursor)",
-                    )
-                    .at(shown));
-                }
-            };
-            if std::mem::replace(&mut seen[slot], true) {
-                return Err(
-                    InvalidInput::new(ErrorCode::DuplicateField, "appears more than once").at(name),
-                );
-            }
-            if value.is_empty() {
-                continue;
-            }
-            match slot {
-                0 => query.rolled_by = Some(Actor::parse(value).map_err(|e| e.at("rolled_by"))?),
-                1 => query.limit = Limit::parse(value)?,
-                _ => query.cursor = Some(Cursor::parse(value)?),
-            }
-        }
-        Ok(query)
+        let [rolled_by, limit, cursor] = known_params(["rolled_by", "limit", "cursor"], params)?;
+        Ok(Self {
+            rolled_by: rolled_by.map(parse_rolled_by).transpose()?,
+            limit: limit.map(Limit::parse).transpose()?.unwrap_or_default(),
+            cursor: cursor.map(Cursor::parse).transpose()?,
+        })
     }
 
     /// The actor filter, if any.
@@ -200,6 +175,73 @@ impl ListQuery {
     pub fn cursor(&self) -> Option<Cursor> {
         self.cursor
     }
+}
+
+/// Which rolls to sum up: all, or one actor's.
+///
+/// ```
+/// use dice_core::StatsQuery;
+///
+/// let query = StatsQuery::from_params([("rolled_by", "alice")])?;
+/// assert_eq!(query.rolled_by().map(|a| a.as_str()), Some("alice"));
+/// assert!(StatsQuery::from_params([("limit", "5")]).is_err());
+/// # Ok::<(), dice_core::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsQuery {
+    rolled_by: Option<Actor>,
+}
+
+impl StatsQuery {
+    /// Builds the query from the query-string parameter `rolled_by`, with the
+    /// rules of [`ListQuery::from_params`].
+    pub fn from_params<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, InvalidInput> {
+        let [rolled_by] = known_params(["rolled_by"], params)?;
+        Ok(Self {
+            rolled_by: rolled_by.map(parse_rolled_by).transpose()?,
+        })
+    }
+
+    /// The actor filter, if any.
+    pub fn rolled_by(&self) -> Option<&Actor> {
+        self.rolled_by.as_ref()
+    }
+}
+
+fn parse_rolled_by(value: &str) -> Result<Actor, InvalidInput> {
+    Actor::parse(value).map_err(|e| e.at("rolled_by"))
+}
+
+/// The values of the parameters `names`, in that order. Unknown and repeated
+/// names are refused; empty values count as absent.
+fn known_params<'a, const N: usize>(
+    names: [&'static str; N],
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<[Option<&'a str>; N], InvalidInput> {
+    let mut values = [None; N];
+    let mut seen = [false; N];
+    for (name, value) in params {
+        let Some(slot) = names.iter().position(|known| *known == name) else {
+            let shown: String = name.chars().take(64).collect();
+            return Err(InvalidInput::new(
+                ErrorCode::UnknownParameter,
+                format!(
+                    "is not a parameter of this route (expected {})",
+                    names.join(", ")
+                ),
+            )
+            .at(shown));
+        };
+        if std::mem::replace(&mut seen[slot], true) {
+            return Err(
+                InvalidInput::new(ErrorCode::DuplicateField, "appears more than once").at(name),
+            );
+        }
+        values[slot] = Some(value).filter(|v| !v.is_empty());
+    }
+    Ok(values)
 }
 
 /// One page of a listing, newest first.

@@ -1,0 +1,1 @@
+//! A Runtime API emulator (filled in below).

@@ -32,6 +32,8 @@ mod opts;
 mod rows;
 mod sql;
 mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use config::{ENV_VARS, MysqlConfig, Password, Preset, Tls};
 pub use error::Error;

@@ -1,0 +1,441 @@
+//! The compiled `bootstrap`, run as AWS runs it: a child process that speaks the
+//! Runtime API to an emulator on loopback, serving real API Gateway REST events
+//! against MariaDB. Rows are checked in the database afterwards, and its logs
+//! for secrets.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use dice_store_mysql::testkit::TestDb;
+use serde_json::{Value, json};
+use support::runtime_api::{Outcome, RuntimeApi};
+use support::{KEY_ID, KEY_VALUE};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const PASSWORD: &str = "e2e-Pa55word-never-logged";
+/// A name that appears only in request bodies, so finding it in a log line
+/// means a body was logged.
+const BODY_MARKER: &str = "zebra-body-marker";
+
+/// A REST API proxy event as API Gateway sends it.
+fn rest_event(
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Value {
+    let mut header_map = serde_json::Map::new();
+    let mut multi_headers = serde_json::Map::new();
+    for (name, value) in [
+        ("Host", "abc123.execute-api.us-west-2.amazonaws.com"),
+        ("User-Agent", "curl/8.5.0"),
+    ]
+    .iter()
+    .chain(headers)
+    {
+        header_map.insert((*name).to_owned(), json!(value));
+        multi_headers.insert((*name).to_owned(), json!([value]));
+    }
+    let (single_query, multi_query) = if query.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        let mut single = serde_json::Map::new();
+        let mut multi: serde_json::Map<String, Value> = serde_json::Map::new();
+        for (name, value) in query {
+            single.insert((*name).to_owned(), json!(value));
+            multi
+                .entry((*name).to_owned())
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+                .unwrap()
+                .push(json!(value));
+        }
+        (Value::Object(single), Value::Object(multi))
+    };
+    json!({
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": header_map,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": single_query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "resourceId": "2gxmpl",
+            "resourcePath": path,
+            "httpMethod": method,
+            "extendedRequestId": "lBQ8mGMwPHcFaAg=",
+            "requestTime": "23/Nov/2026:22:41:28 +0000",
+            "path": format!("/prod{path}"),
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": "prod",
+            "domainPrefix": "abc123",
+            "requestTimeEpoch": 1795473688000u64,
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {
+                "cognitoIdentityPoolId": null,
+                "accountId": null,
+                "cognitoIdentityId": null,
+                "caller": null,
+                "apiKey": KEY_VALUE,
+                "apiKeyId": KEY_ID,
+                "sourceIp": "203.0.113.7",
+                "principalOrgId": null,
+                "accessKey": null,
+                "cognitoAuthenticationType": null,
+                "cognitoAuthenticationProvider": null,
+                "userArn": null,
+                "userAgent": "curl/8.5.0",
+                "user": null
+            },
+            "domainName": "abc123.execute-api.us-west-2.amazonaws.com",
+            "apiId": "abc123"
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
+
+fn post(path: &str, body: &str) -> Value {
+    rest_event(
+        "POST",
+        path,
+        &[],
+        &[("Content-Type", "application/json")],
+        Some(body),
+    )
+}
+
+/// A running `bootstrap` and what it has printed.
+struct Function {
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Function {
+    fn spawn(runtime_api: &RuntimeApi, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "dice")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/dice")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]e2e")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("bootstrap starts");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let output = Arc::clone(&output);
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    output.lock().unwrap().push(line);
+                }
+            });
+        }
+        Self { child, output }
+    }
+
+    fn output(&self) -> Vec<String> {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Waits for the process to exit by itself and returns its status code.
+    async fn exit_code(&mut self) -> Option<i32> {
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("exits")
+            .unwrap();
+        // Let the readers drain what it printed last.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status.code()
+    }
+}
+
+/// The function's HTTP answer: status, headers, body as JSON.
+fn response(outcome: Outcome) -> (i64, Value, Value) {
+    let Outcome::Response(response) = outcome else {
+        panic!("the function failed: {outcome:?}")
+    };
+    let body = response["body"]
+        .as_str()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .unwrap_or(Value::Null);
+    (
+        response["statusCode"].as_i64().unwrap(),
+        response["headers"].clone(),
+        body,
+    )
+}
+
+async fn call(api: &RuntimeApi, event: &Value) -> (i64, Value, Value) {
+    response(api.invoke(event).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_serves_the_api_through_the_runtime_api() {
+    let db = TestDb::create().await;
+    let user = format!("u{}", &db.name[db.name.len() - 12..]);
+    db.exec(&format!(
+        "CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'"
+    ))
+    .await;
+    db.exec(&format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name))
+        .await;
+    let url = db
+        .url()
+        .replacen("root@", &format!("{user}:{PASSWORD}@"), 1);
+
+    let api = RuntimeApi::start().await;
+    let function = Function::spawn(
+        &api,
+        &[("DATABASE_URL", url.as_str()), ("DICE_MIGRATE", "true")],
+    );
+    let mut created = 0;
+
+    // Create, as the tutorial's curl does, and find the row in MariaDB.
+    let (status, headers, roll) = call(
+        &api,
+        &post(
+            "/create-roll",
+            &format!(r#"{{"outcome":6,"rolled_by":"{BODY_MARKER}"}}"#),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{roll}");
+    created += 1;
+    assert_eq!(roll["created_by"], KEY_ID);
+    assert_eq!(headers["location"], format!("/prod/rolls/{}", roll["id"]));
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(db.count_rolls().await, 1);
+
+    // Idempotent create, replayed, then reused with another body.
+    let keyed = |body: &str| {
+        rest_event(
+            "POST",
+            "/rolls",
+            &[],
+            &[("Idempotency-Key", "e2e-key-1")],
+            Some(body),
+        )
+    };
+    let (status, _, first) = call(&api, &keyed(r#"{"outcome":4}"#)).await;
+    assert_eq!(status, 201);
+    created += 1;
+    let (status, headers, replay) = call(&api, &keyed(r#"{ "outcome" : 4 }"#)).await;
+    assert_eq!((status, &replay), (201, &first));
+    assert_eq!(headers["idempotency-replayed"], "true");
+    let (status, _, conflict) = call(&api, &keyed(r#"{"outcome":5}"#)).await;
+    assert_eq!(
+        (status, conflict["error"]["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+
+    // A batch, then reads.
+    let (status, _, batch) = call(
+        &api,
+        &post("/rolls", r#"[{"outcome":1},{"outcome":2},{"outcome":3}]"#),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(batch.as_array().unwrap().len(), 3);
+    created += 3;
+    let (status, _, got) = call(
+        &api,
+        &rest_event("GET", &format!("/rolls/{}", roll["id"]), &[], &[], None),
+    )
+    .await;
+    assert_eq!((status, &got), (200, &roll));
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "2")];
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor.as_str()));
+        }
+        let (status, _, page) = call(&api, &rest_event("GET", "/rolls", &query, &[], None)).await;
+        assert_eq!(status, 200);
+        seen.extend(
+            page["rolls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_u64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), created, "every roll listed once: {seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seen:?}"
+    );
+
+    let (status, _, stats) = call(&api, &rest_event("GET", "/stats", &[], &[], None)).await;
+    assert_eq!(
+        (status, stats["count"].as_u64()),
+        (200, Some(created as u64))
+    );
+
+    // Every kind of bad input: an answer with a code, and nothing written.
+    let long_name = format!(r#"{{"outcome":1,"rolled_by":"{}"}}"#, "n".repeat(61));
+    let huge = format!(
+        r#"{{"outcome":1,"rolled_by":"{}"}}"#,
+        "h".repeat(1024 * 1024)
+    );
+    let mut bad_base64 = post("/rolls", "!!not base64!!");
+    bad_base64["isBase64Encoded"] = json!(true);
+    let mut no_key = post("/rolls", r#"{"outcome":1}"#);
+    no_key["requestContext"]["identity"]["apiKeyId"] = Value::Null;
+    let bad: Vec<(Value, i64, &str)> = vec![
+        (post("/rolls", "not json"), 400, "invalid_json"),
+        (post("/rolls", ""), 400, "invalid_json"),
+        (bad_base64, 400, "invalid_json"),
+        (post("/rolls", r#"{"outcome":"6"}"#), 400, "invalid_outcome"),
+        (post("/rolls", r#"{"outcome":-1}"#), 400, "invalid_outcome"),
+        (
+            post("/rolls", r#"{"outcome":6,"colour":"red"}"#),
+            400,
+            "unknown_field",
+        ),
+        (post("/rolls", &long_name), 400, "invalid_rolled_by"),
+        (
+            post("/rolls", r#"[{"outcome":1},{"outcome":null}]"#),
+            400,
+            "invalid_outcome",
+        ),
+        (post("/rolls", &huge), 413, "payload_too_large"),
+        (
+            rest_event("DELETE", "/rolls", &[], &[], None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            rest_event("GET", "/nowhere", &[], &[], None),
+            404,
+            "route_not_found",
+        ),
+        (no_key, 403, "forbidden"),
+    ];
+    for (event, want_status, want_code) in bad {
+        let (status, _, body) = call(&api, &event).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (want_status, Some(want_code)),
+            "{body}"
+        );
+    }
+    // A valid base64 body is decoded and recorded.
+    let mut encoded = post(
+        "/rolls",
+        &base64::engine::general_purpose::STANDARD.encode(r#"{"outcome":2}"#),
+    );
+    encoded["isBase64Encoded"] = json!(true);
+    assert_eq!(call(&api, &encoded).await.0, 201);
+    created += 1;
+    assert_eq!(
+        db.count_rolls().await,
+        created as u64,
+        "rejected requests wrote nothing"
+    );
+
+    // The logs: JSON lines with request ids, and no secrets or bodies.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = function.output();
+    assert!(
+        logs.iter().any(|l| l.contains("\"status\":201")),
+        "request lines are logged: {logs:?}"
+    );
+    for line in &logs {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        assert!(parsed.is_object());
+        for secret in [PASSWORD, KEY_VALUE, BODY_MARKER] {
+            assert!(!line.contains(secret), "{secret:?} logged: {line}");
+        }
+    }
+    assert!(
+        logs.iter().any(|l| l.contains("inv-0")),
+        "log lines carry the Lambda request id: {logs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_configuration_fails_the_init_in_one_line() {
+    let api = RuntimeApi::start().await;
+    let mut function = Function::spawn(
+        &api,
+        &[
+            ("DB_HOST", "127.0.0.1"),
+            ("DB_USER", "tom"),
+            ("DB_PASS", PASSWORD),
+            ("DB_PORT", "33o6"),
+        ],
+    );
+    assert_eq!(function.exit_code().await, Some(1));
+    let output = function.output();
+    let errors: Vec<&String> = output
+        .iter()
+        .filter(|l| l.starts_with("bootstrap:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{output:?}");
+    assert!(errors[0].contains("DB_PORT"), "{}", errors[0]);
+    assert!(
+        output
+            .iter()
+            .all(|l| !l.contains("panicked") && !l.contains(PASSWORD)),
+        "{output:?}"
+    );
+    let (error_type, body) = api.init_error().expect("an init error was reported");
+    assert_eq!(error_type, "Runtime.ConfigError");
+    assert!(body["errorMessage"].as_str().unwrap().contains("DB_PORT"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_lambda_it_says_what_is_missing() {
+    let output = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("AWS_LAMBDA_RUNTIME_API is not set"),
+        "{stderr}"
+    );
+}

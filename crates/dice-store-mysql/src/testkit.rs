@@ -1,0 +1,158 @@
+//! Throwaway databases on a real server, for the tests of this crate and of
+//! crates built on it (feature `testkit`).
+//!
+//! Tests read `DICE_TEST_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`).
+//! An unreachable server fails the test, with or without `CI`: a skipped
+//! store test proves nothing.
+
+// Test support: a failed setup is meant to fail the test that called it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+
+use crate::{MysqlConfig, MysqlStore, Preset};
+
+/// The tutorial's DDL, exactly as the seed gives it: the fixture for "a database
+/// made by the tutorial keeps working", deliberately not shared with the crate.
+pub const TUTORIAL_DDL: &str = "CREATE TABLE IF NOT EXISTS rolls (
+  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  `outcome` INT UNSIGNED NOT NULL,
+  `rolled_by` VARCHAR(60),
+  `created_by` VARCHAR(60),
+  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (id)
+);";
+
+/// The server under test: `DICE_TEST_DATABASE_URL`, or the local MariaDB.
+pub fn server_url() -> String {
+    std::env::var("DICE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
+}
+
+/// An admin connection to the test server. An unreachable server fails the
+/// test, with or without `CI`: a skipped store test proves nothing.
+pub async fn admin() -> mysql_async::Conn {
+    let url = server_url();
+    let connect = mysql_async::Conn::from_url(url.as_str());
+    match tokio::time::timeout(Duration::from_secs(10), connect).await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(err)) => {
+            panic!("test MySQL at {url} refused: {err} (start it with scripts/mariadb.sh)")
+        }
+        Err(_) => {
+            panic!("test MySQL at {url} did not answer in 10 s (start it with scripts/mariadb.sh)")
+        }
+    }
+}
+
+/// A database of its own for one test, dropped when this value is.
+pub struct TestDb {
+    /// The database name.
+    pub name: String,
+}
+
+impl TestDb {
+    /// Creates an empty, uniquely named database.
+    pub async fn create() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "dice_test_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = admin().await;
+        conn.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            .await
+            .unwrap();
+        conn.disconnect().await.unwrap();
+        Self { name }
+    }
+
+    /// The URL of this database on the test server.
+    pub fn url(&self) -> String {
+        format!("{}/{}", server_url().trim_end_matches('/'), self.name)
+    }
+
+    /// A configuration for this database on the test server.
+    pub fn config(&self) -> MysqlConfig {
+        MysqlConfig::from_url(&self.url(), Preset::Server)
+            .unwrap()
+            .connect_timeout(Duration::from_secs(5))
+            .query_timeout(Duration::from_secs(20))
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> MysqlStore {
+        let store = MysqlStore::connect(&self.config()).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// Runs one statement on this database as the admin.
+    pub async fn exec(&self, sql: &str) {
+        let mut conn = admin().await;
+        conn.query_drop(format!("USE `{}`", self.name))
+            .await
+            .unwrap();
+        conn.query_drop(sql).await.unwrap();
+        conn.disconnect().await.unwrap();
+    }
+
+    /// The number of rows in `rolls`, read past any proxy.
+    pub async fn count_rolls(&self) -> u64 {
+        let mut conn = admin().await;
+        let n: Option<u64> = conn
+            .query_first(format!("SELECT COUNT(*) FROM `{}`.rolls", self.name))
+            .await
+            .unwrap();
+        conn.disconnect().await.unwrap();
+        n.unwrap()
+    }
+
+    /// Kills every connection to this database but the caller's.
+    pub async fn kill_connections(&self) -> usize {
+        let mut conn = admin().await;
+        let ids: Vec<u64> = conn
+            .exec(
+                "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+                (self.name.as_str(),),
+            )
+            .await
+            .unwrap();
+        for id in &ids {
+            // A connection may end by itself in between; that is fine.
+            let _ = conn.query_drop(format!("KILL CONNECTION {id}")).await;
+        }
+        conn.disconnect().await.unwrap();
+        ids.len()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop may run inside a runtime, which cannot block: clean up from a
+        // thread with a runtime of its own.
+        let name = self.name.clone();
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut conn = admin().await;
+                let _ = conn
+                    .query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
+                    .await;
+                let _ = conn.disconnect().await;
+            });
+        });
+        let _ = cleanup.join();
+    }
+}

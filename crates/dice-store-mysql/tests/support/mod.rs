@@ -11,4 +11,6 @@
 pub mod proxy;
 pub mod tls_server;
 
+// Not every test file uses every helper.
+#[allow(unused_imports)]
 pub use dice_store_mysql::testkit::*;

@@ -19,6 +19,8 @@ mod response;
 mod route;
 pub mod runtime_api;
 mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::ApiError;
 pub use handler::{Handler, MAX_BODY_BYTES, Options};

@@ -7,18 +7,13 @@
     clippy::panic
 )]
 
-pub mod runtime_api;
-
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderValue, Method};
 use aws_lambda_events::query_map::QueryMap;
 use std::collections::HashMap;
 
-/// The API key id the events carry, as API Gateway sets it after checking a key.
-pub const KEY_ID: &str = "k1a2b3c4d5";
-/// The key's secret value: in the event, never to be stored or logged.
-pub const KEY_VALUE: &str = "secret-key-value-0123456789abcdefghij";
+pub use dice_lambda::testkit::{KEY_ID, KEY_VALUE};
 
 /// An event for `method` on `path` (the resource path) on stage `prod`.
 pub fn event(method: Method, path: &str) -> ApiGatewayProxyRequest {

@@ -47,12 +47,14 @@ struct State {
 
 /// A running emulator; stops when dropped.
 pub struct RuntimeApi {
+    /// Where it listens: the value of `AWS_LAMBDA_RUNTIME_API`.
     pub addr: SocketAddr,
     state: Arc<State>,
     server: AbortHandle,
 }
 
 impl RuntimeApi {
+    /// Starts an emulator on a free loopback port.
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

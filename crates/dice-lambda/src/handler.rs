@@ -23,6 +23,8 @@ pub struct Options {
     pub allow_anonymous: bool,
     /// The largest body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Log a line per request. Off behind the local gateway, which logs its own.
+    pub log_requests: bool,
 }
 
 impl Default for Options {
@@ -30,6 +32,7 @@ impl Default for Options {
         Self {
             allow_anonymous: false,
             max_body_bytes: MAX_BODY_BYTES,
+            log_requests: true,
         }
     }
 }
@@ -111,6 +114,9 @@ impl Handler {
                 response::error(&wire, request_id)
             }
         };
+        if !self.options.log_requests {
+            return response;
+        }
         tracing::info!(
             method = %event.http_method,
             path = event::path(event),

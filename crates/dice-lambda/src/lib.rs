@@ -8,12 +8,17 @@
 //! - [`logging`]: JSON logs in Lambda, readable ones locally.
 //! - [`runtime_api`]: what happens before `lambda_runtime` takes over.
 //!
+//! - [`local`] (feature `local`, on by default): the API Gateway stand-in that
+//!   `dice-local` serves.
+//!
 //! The `bootstrap` binary wires these to `lambda_runtime`; it has no HTTP server.
 
 pub mod config;
 mod error;
 mod event;
 mod handler;
+#[cfg(feature = "local")]
+pub mod local;
 pub mod logging;
 mod response;
 mod route;

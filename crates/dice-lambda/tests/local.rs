@@ -1,0 +1,548 @@
+//! `dice-local` over real HTTP on loopback: API keys, usage plans, the tutorial's
+//! curl, backpressure, shutdown, and load against MariaDB.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use dice_store_mysql::testkit::{TestDb, admin};
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use mysql_async::prelude::Queryable;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const KEY: &str = "tutorial-key-value-0123456789";
+
+/// A running `dice-local` and what it printed.
+struct Local {
+    child: Child,
+    base: String,
+    generated_key: Option<String>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Local {
+    async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dice-local"))
+            .args(["--port", "0"])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("DB_HOST")
+            .env_remove("DICE_API_KEY")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut err_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err_lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut generated_key = None;
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(key) = line.split("shown only now: ").nth(1) {
+                    generated_key = Some(key.to_owned());
+                }
+                if let Some(url) = line.strip_prefix("dice-local listening on ") {
+                    return url.split(' ').next().unwrap().to_owned();
+                }
+            }
+            panic!(
+                "dice-local exited before listening: {:?}",
+                stderr.lock().unwrap()
+            );
+        })
+        .await
+        .expect("dice-local listens within 30 s");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Self {
+            child,
+            base,
+            generated_key,
+            stderr,
+            client,
+        }
+    }
+
+    /// Sends a request to `path` (after the stage) and returns status, headers and body.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: &str,
+    ) -> (u16, hyper::HeaderMap, String) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        let request = request
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(60), self.client.request(request))
+            .await
+            .expect("answered in time")
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    async fn post(&self, path: &str, key: &str, body: &str) -> (u16, String) {
+        let (status, _, body) = self.send(Method::POST, path, Some(key), body).await;
+        (status, body)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().unwrap()
+    }
+}
+
+fn keys_file(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dice-local-{label}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.json");
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Runs `dice-local keys ...` and returns its stdout.
+async fn keys(file: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_dice-local"))
+        .arg("--keys-file")
+        .arg(file)
+        .arg("keys")
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "keys {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorials_curl_records_a_roll_in_memory() {
+    let local = Local::start(&[], &[("DICE_API_KEY", KEY)]).await;
+    assert!(
+        local.generated_key.is_none(),
+        "DICE_API_KEY set, so nothing is generated"
+    );
+    let (status, headers, body) = local
+        .send(Method::POST, "/create-roll", Some(KEY), r#"{"outcome":6}"#)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let roll: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (roll["outcome"].as_u64(), roll["created_by"].as_str()),
+        (Some(6), Some("local"))
+    );
+    assert_eq!(
+        headers["location"],
+        format!("/prod/rolls/{}", roll["id"]).as_str()
+    );
+    let (status, _, list) = local.send(Method::GET, "/rolls", Some(KEY), "").await;
+    assert_eq!(status, 200);
+    assert!(list.contains(r#""outcome":6"#), "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorials_curl_records_a_row_in_mysql() {
+    let db = TestDb::create().await;
+    let local = Local::start(&[], &[("DICE_API_KEY", KEY), ("DATABASE_URL", &db.url())]).await;
+    let (status, body) = local.post("/create-roll", KEY, r#"{"outcome":6}"#).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        db.count_rolls().await,
+        1,
+        "the row is in the table of an empty, migrated database"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_key_is_printed_once_and_works() {
+    let local = Local::start(&["--keys-file", "/nonexistent/keys.json"], &[]).await;
+    let key = local.generated_key.clone().expect("a key was printed");
+    assert_eq!(local.post("/rolls", &key, r#"{"outcome":1}"#).await.0, 201);
+    assert!(
+        local
+            .stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|l| !l.contains(&key)),
+        "logged the key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_refusals_match_api_gateway_byte_for_byte() {
+    let local = Local::start(&[], &[("DICE_API_KEY", KEY)]).await;
+    let forbidden = r#"{"message":"Forbidden"}"#;
+    let missing = r#"{"message":"Missing Authentication Token"}"#;
+    let cases: [(Method, &str, Option<&str>, u16, &str); 6] = [
+        (Method::POST, "/rolls", None, 403, forbidden),
+        (Method::POST, "/rolls", Some("wrong"), 403, forbidden),
+        (Method::GET, "/nowhere", Some(KEY), 403, missing),
+        (Method::DELETE, "/rolls", Some(KEY), 403, missing),
+        (Method::GET, "/rolls/1/extra", None, 403, missing),
+        (Method::GET, "/../rolls", Some(KEY), 403, missing),
+    ];
+    for (method, path, key, status, body) in cases {
+        let (got_status, headers, got_body) = local.send(method.clone(), path, key, "{}").await;
+        assert_eq!(
+            (got_status, got_body.as_str()),
+            (status, body),
+            "{method} {path}"
+        );
+        assert_eq!(headers["content-type"], "application/json");
+    }
+    // A request outside the stage is unknown too.
+    let outside = local.base.trim_end_matches("/prod").to_owned() + "/dev/rolls";
+    let request = Request::get(outside)
+        .header("x-api-key", KEY)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = local.client.request(request).await.unwrap();
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_from_the_file_can_be_disabled_enabled_and_deleted() {
+    let file = keys_file("lifecycle");
+    let added = keys(&file, &["add", "--name", "alice"]).await;
+    let value = added.lines().nth(1).unwrap().trim().to_owned();
+    let id = added.split_whitespace().nth(2).unwrap().to_owned();
+    let stored = std::fs::read_to_string(&file).unwrap();
+    assert!(!stored.contains(&value), "the file holds no key value");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let listed = keys(&file, &["list"]).await;
+    assert!(
+        listed.contains(&id) && listed.contains("alice") && listed.contains("enabled"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&value));
+
+    let local = Local::start(&["--keys-file", file.to_str().unwrap()], &[]).await;
+    assert!(local.generated_key.is_none());
+    let (status, body) = local.post("/rolls", &value, r#"{"outcome":2}"#).await;
+    assert_eq!(status, 201);
+    assert!(body.contains(&format!(r#""created_by":"{id}""#)), "{body}");
+
+    keys(&file, &["disable", &id]).await;
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":2}"#).await,
+        (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
+    keys(&file, &["enable", &id]).await;
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":2}"#).await.0,
+        201
+    );
+    keys(&file, &["delete", &id]).await;
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":2}"#).await.0,
+        403
+    );
+    assert!(!keys(&file, &["list"]).await.contains(&id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttle_and_quota_answer_429_at_their_boundaries() {
+    let local = Local::start(
+        &["--rate", "0.001", "--burst", "3"],
+        &[("DICE_API_KEY", KEY)],
+    )
+    .await;
+    for n in 0..3 {
+        assert_eq!(
+            local.post("/rolls", KEY, r#"{"outcome":1}"#).await.0,
+            201,
+            "request {n} is within the burst"
+        );
+    }
+    assert_eq!(
+        local.post("/rolls", KEY, r#"{"outcome":1}"#).await,
+        (429, r#"{"message":"Too Many Requests"}"#.to_owned())
+    );
+
+    let file = keys_file("quota");
+    let added = keys(
+        &file,
+        &[
+            "add",
+            "--name",
+            "metered",
+            "--quota",
+            "2",
+            "--quota-period",
+            "month",
+        ],
+    )
+    .await;
+    let value = added.lines().nth(1).unwrap().trim().to_owned();
+    let local = Local::start(&["--keys-file", file.to_str().unwrap()], &[]).await;
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":1}"#).await.0,
+        201
+    );
+    assert_eq!(
+        local.post("/rolls", &value, "not json").await.0,
+        400,
+        "the quota counts requests, not rolls"
+    );
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":1}"#).await,
+        (429, r#"{"message":"Limit Exceeded"}"#.to_owned())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_and_bad_input_over_http() {
+    let local = Local::start(&[], &[("DICE_API_KEY", KEY)]).await;
+    let (status, body) = local
+        .post(
+            "/rolls",
+            KEY,
+            r#"[{"outcome":1,"rolled_by":"ann"},{"outcome":5}]"#,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _, one) = local.send(Method::GET, "/rolls/1", Some(KEY), "").await;
+    assert_eq!((status, one.contains(r#""rolled_by":"ann""#)), (200, true));
+    let (status, _, page) = local
+        .send(Method::GET, "/rolls?rolled_by=ann&limit=1", Some(KEY), "")
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#""next_cursor":null"#), "{page}");
+    let (status, _, stats) = local.send(Method::GET, "/stats", Some(KEY), "").await;
+    assert_eq!(
+        (status, stats.contains(r#""count":2"#)),
+        (200, true),
+        "{stats}"
+    );
+    let (status, _, body) = local
+        .send(Method::GET, "/rolls?limit=0", Some(KEY), "")
+        .await;
+    assert_eq!((status, body.contains("invalid_limit")), (400, true));
+    let (status, body) = local.post("/roll", KEY, r#"{"outcome":"6"}"#).await;
+    assert_eq!((status, body.contains("invalid_outcome")), (400, true));
+    let (status, body) = local
+        .post("/rolls", KEY, &"x".repeat(2 * 1024 * 1024))
+        .await;
+    assert_eq!((status, body.contains("payload_too_large")), (413, true));
+    let (status, _, body) = local.send(Method::GET, "/rolls/99", Some(KEY), "").await;
+    assert_eq!((status, body.contains("not_found")), (404, true));
+}
+
+/// Connections the server has open to `db`.
+async fn connections_to(db: &str) -> usize {
+    let mut conn = admin().await;
+    let n: Option<usize> = conn
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.processlist WHERE db = ?",
+            (db,),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    n.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_in_flight_all_answered_within_the_pool() {
+    let db = TestDb::create().await;
+    let local = Arc::new(
+        Local::start(
+            &["--max-in-flight", "16"],
+            &[
+                ("DICE_API_KEY", KEY),
+                ("DATABASE_URL", &db.url()),
+                ("DB_POOL_MAX", "4"),
+            ],
+        )
+        .await,
+    );
+    let sampler = {
+        let name = db.name.clone();
+        tokio::spawn(async move {
+            let mut most = 0;
+            for _ in 0..20 {
+                most = most.max(connections_to(&name).await);
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            most
+        })
+    };
+    let requests: Vec<_> = (0..200)
+        .map(|n| {
+            let local = Arc::clone(&local);
+            tokio::spawn(async move {
+                local
+                    .post("/rolls", KEY, &format!(r#"{{"outcome":{n}}}"#))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), 201);
+    }
+    assert_eq!(db.count_rolls().await, 200);
+    let most = sampler.await.unwrap();
+    assert!(
+        most <= 4,
+        "the database saw {most} connections, more than the pool's 4"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_clients_lose_and_double_nothing() {
+    let db = TestDb::create().await;
+    let local =
+        Arc::new(Local::start(&[], &[("DICE_API_KEY", KEY), ("DATABASE_URL", &db.url())]).await);
+    let clients: Vec<_> = (0..64)
+        .map(|client| {
+            let local = Arc::clone(&local);
+            tokio::spawn(async move {
+                let mut created = 0;
+                for n in 0..100 {
+                    let (status, body) = local
+                        .post(
+                            "/rolls",
+                            KEY,
+                            &format!(r#"{{"outcome":{n},"rolled_by":"c{client}"}}"#),
+                        )
+                        .await;
+                    assert_eq!(status, 201, "{body}");
+                    created += 1;
+                }
+                created
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for client in clients {
+        created += client.await.unwrap();
+    }
+    assert_eq!(db.count_rolls().await, created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_requests_in_flight() {
+    let db = TestDb::create().await;
+    let mut local = Local::start(&[], &[("DICE_API_KEY", KEY), ("DATABASE_URL", &db.url())]).await;
+    // Hold the table so the inserts wait inside the server.
+    let mut lock = admin().await;
+    lock.query_drop(format!("LOCK TABLES `{}`.rolls WRITE", db.name))
+        .await
+        .unwrap();
+    let client = local.client.clone();
+    let base = local.base.clone();
+    let in_flight: Vec<_> = (0..5)
+        .map(|n| {
+            let client = client.clone();
+            let request = Request::post(format!("{base}/rolls"))
+                .header("x-api-key", KEY)
+                .body(Full::new(Bytes::from(format!(r#"{{"outcome":{n}}}"#))))
+                .unwrap();
+            tokio::spawn(async move { client.request(request).await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &local.pid().to_string()])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.query_drop("UNLOCK TABLES").await.unwrap();
+    for request in in_flight {
+        assert_eq!(
+            request.await.unwrap().unwrap(),
+            201,
+            "a request in flight was dropped"
+        );
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), local.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(db.count_rolls().await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_port_is_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_dice-local"))
+        .args(["--port", &port])
+        .env("DICE_API_KEY", KEY)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("already in use") && stderr.contains("--port"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_explains_every_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_dice-local"))
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--port",
+        "--stage",
+        "--keys-file",
+        "--rate",
+        "--burst",
+        "--quota",
+        "--quota-period",
+        "--max-in-flight",
+        "--queue-timeout",
+        "--timeout",
+        "keys",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}

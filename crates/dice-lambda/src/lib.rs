@@ -7,6 +7,7 @@
 //! - [`Store`]: the store a binary builds once from [`config`] and shares.
 //! - [`logging`]: JSON logs in Lambda, readable ones locally.
 //! - [`runtime_api`]: what happens before `lambda_runtime` takes over.
+//! - [`secrets`]: database credentials from Secrets Manager (`DB_SECRET_ARN`).
 //!
 //! - [`local`] (feature `local`, on by default): the API Gateway stand-in that
 //!   `dice-local` serves.
@@ -23,6 +24,7 @@ pub mod logging;
 mod response;
 mod route;
 pub mod runtime_api;
+pub mod secrets;
 mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use dice_lambda::config::{Config, WithoutDatabase};
 use dice_lambda::runtime_api::{missing_runtime_variable, report_init_error};
-use dice_lambda::{Handler, Store, logging};
+use dice_lambda::{Handler, Store, logging, secrets};
 use dice_store_mysql::Preset;
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -53,7 +53,38 @@ async fn main() -> ExitCode {
 /// Reads the configuration and builds the store; on failure, the error type
 /// and the one line to report.
 async fn start() -> Result<(Store, Handler), (&'static str, String)> {
-    let config = Config::from_env(Preset::Lambda, WithoutDatabase::Fail)
+    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    // With DB_SECRET_ARN, credentials come from Secrets Manager; DB_PASS keeps
+    // working without it, as in the tutorial.
+    let secret = match env("DB_SECRET_ARN") {
+        None => None,
+        Some(arn) => {
+            let port = match env("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT") {
+                None => secrets::DEFAULT_PORT,
+                Some(port) => port.parse().map_err(|_| {
+                    (
+                        "Runtime.ConfigError",
+                        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is not a port".to_owned(),
+                    )
+                })?,
+            };
+            let token = env("AWS_SESSION_TOKEN").unwrap_or_default();
+            let credentials = secrets::fetch(&arn, port, &token).await.map_err(|err| {
+                (
+                    "Runtime.ConfigError",
+                    format!("DB_SECRET_ARN could not be read: {err}"),
+                )
+            })?;
+            Some(credentials)
+        }
+    };
+    let lookup = |name: &str| {
+        secret
+            .as_ref()
+            .and_then(|s| s.variable(name))
+            .or_else(|| env(name))
+    };
+    let config = Config::from_lookup(Preset::Lambda, WithoutDatabase::Fail, lookup)
         .map_err(|err| ("Runtime.ConfigError", err.to_string()))?;
     let store = Store::build(&config.store, config.migrate)
         .await

@@ -102,3 +102,68 @@ async fn concurrent_migrations_apply_each_version_once() {
         "each version applied by exactly one process"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployed_app_users_grants_are_enough() {
+    let db = TestDb::create().await;
+    db.store().await;
+    let user = format!("a{}", &db.name[db.name.len() - 12..]);
+    let password = "app-user-pa55word";
+    // The grants of deploy/app-user.sql, less REQUIRE SSL: this server has no TLS.
+    let sql = include_str!("../../../deploy/app-user.sql")
+        .replace("${APP_USER}", &user)
+        .replace("${APP_PASSWORD}", password)
+        .replace("${DB_NAME}", &db.name)
+        .replace(" REQUIRE SSL", "");
+    let mut conn = admin().await;
+    for statement in sql.split(';').map(|s| {
+        s.lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }) {
+        if !statement.trim().is_empty() {
+            conn.query_drop(statement).await.unwrap();
+        }
+    }
+    let url = support::server_url().replacen("root@", &format!("{user}:{password}@"), 1);
+    let config = dice_store_mysql::MysqlConfig::from_url(
+        &format!("{url}/{}", db.name),
+        dice_store_mysql::Preset::Lambda,
+    )
+    .unwrap();
+    let store = MysqlStore::connect(&config).await.unwrap();
+    // Every kind of statement the store sends, on the user's own privileges.
+    dice_core::testkit::idempotent_insert_records_once_and_replays(&store).await;
+    dice_core::testkit::insert_returns_the_stored_roll(&store).await;
+    use dice_core::RollStore;
+    store
+        .insert_batch(
+            &dice_core::testkit::batch((0..3).map(|n| dice_core::testkit::new_roll(n, None))),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list(&dice_core::ListQuery::new())
+            .await
+            .unwrap()
+            .rolls
+            .len(),
+        7
+    );
+    assert_eq!(store.stats(None).await.unwrap().count, 7);
+    store
+        .purge_expired_keys()
+        .await
+        .expect("the app user may purge keys");
+    assert!(
+        store.migrate().await.is_err(),
+        "the app user cannot run DDL"
+    );
+    conn.query_drop(format!("DROP USER '{user}'@'%'"))
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+}

@@ -16,14 +16,14 @@
     missing_docs
 )]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dice_lambda::testkit::{Outcome, RuntimeApi, post};
 use dice_store_mysql::testkit::TestDb;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 const COLD_STARTS: usize = 11;
 const SEQUENTIAL: usize = 2000;
@@ -33,7 +33,7 @@ const RSS_INVOCATIONS: usize = 10_000;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bootstrap = build_bootstrap();
+    let bootstrap = dice_benches::build_release("bootstrap");
     let db = TestDb::create().await;
     db.store().await;
     let url = db.url();
@@ -45,40 +45,12 @@ async fn main() {
     memory(&bootstrap, &url).await;
 }
 
-/// Builds the release binary and returns its path.
-fn build_bootstrap() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "dice-lambda",
-            "--bin",
-            "bootstrap",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "bootstrap builds");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("release/bootstrap")
-}
-
-fn spawn(bootstrap: &PathBuf, api: &RuntimeApi, url: &str) -> Child {
-    Command::new(bootstrap)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "dice")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+fn spawn(bootstrap: &Path, api: &RuntimeApi, url: &str) -> Child {
+    api.function_command(bootstrap)
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("bootstrap starts")
 }
@@ -101,7 +73,7 @@ async fn invoke_create(api: &RuntimeApi, n: usize) -> Duration {
 
 /// From exec to the first response: process start, configuration, store, the
 /// first connection and the first roll recorded.
-async fn cold_starts(bootstrap: &PathBuf, url: &str) {
+async fn cold_starts(bootstrap: &Path, url: &str) {
     let mut times = Vec::new();
     for n in 0..COLD_STARTS {
         let api = RuntimeApi::start().await;
@@ -121,7 +93,7 @@ async fn cold_starts(bootstrap: &PathBuf, url: &str) {
     println!("  goal: a tenth of the tutorial's Node handler (about 220 ms here): 22 ms\n");
 }
 
-async fn sequential(bootstrap: &PathBuf, url: &str) {
+async fn sequential(bootstrap: &Path, url: &str) {
     let api = RuntimeApi::start().await;
     let _child = spawn(bootstrap, &api, url);
     invoke_create(&api, 0).await;
@@ -139,7 +111,7 @@ async fn sequential(bootstrap: &PathBuf, url: &str) {
     );
 }
 
-async fn concurrent(bootstrap: &PathBuf, url: &str) {
+async fn concurrent(bootstrap: &Path, url: &str) {
     let api = Arc::new(RuntimeApi::start().await);
     let children: Vec<Child> = (0..INSTANCES)
         .map(|_| spawn(bootstrap, &api, url))
@@ -185,7 +157,7 @@ async fn concurrent(bootstrap: &PathBuf, url: &str) {
 }
 
 /// Resident memory of one instance as invocations accumulate.
-async fn memory(bootstrap: &PathBuf, url: &str) {
+async fn memory(bootstrap: &Path, url: &str) {
     let api = RuntimeApi::start().await;
     let child = spawn(bootstrap, &api, url);
     let pid = child.id().unwrap();

@@ -31,7 +31,7 @@ const POOL: &str = "16";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let local = build_local();
+    let local = dice_benches::build_release("dice-local");
     let script = std::env::temp_dir().join(format!("dice-wrk-{}.lua", std::process::id()));
     std::fs::write(
         &script,
@@ -69,26 +69,6 @@ async fn main() {
     store.migrate().await.unwrap();
     raw_handler(store).await;
     let _ = std::fs::remove_file(script);
-}
-
-fn build_local() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "dice-lambda",
-            "--bin",
-            "dice-local",
-        ])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success());
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("release/dice-local")
 }
 
 async fn start(binary: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {

@@ -4,6 +4,7 @@
 //! for secrets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,18 +30,9 @@ struct Function {
 
 impl Function {
     fn spawn(runtime_api: &RuntimeApi, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+        let mut command = runtime_api.function_command(Path::new(env!("CARGO_BIN_EXE_bootstrap")));
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", runtime_api.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "dice")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/dice")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]e2e")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);

@@ -141,12 +141,8 @@ async fn bootstrap_connects_with_credentials_from_the_secret() {
     let (addr, _) = extension(secret).await;
 
     let api = RuntimeApi::start().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "dice")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    let mut child = api
+        .function_command(std::path::Path::new(env!("CARGO_BIN_EXE_bootstrap")))
         .env("AWS_SESSION_TOKEN", TOKEN)
         .env("DB_SECRET_ARN", ARN)
         .env(
@@ -156,10 +152,8 @@ async fn bootstrap_connects_with_credentials_from_the_secret() {
         .env("DB_HOST", "127.0.0.1")
         .env("DB_NAME", &db.name)
         .env("DICE_MIGRATE", "true")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let outcome = api.invoke(&post("/rolls", r#"{"outcome":3}"#)).await;

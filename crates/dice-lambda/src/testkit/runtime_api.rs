@@ -108,6 +108,25 @@ impl RuntimeApi {
             .await
     }
 
+    /// A command that runs `binary` as Lambda would against this emulator: a
+    /// clean environment with the variables the service sets, no stdin, and
+    /// killed when dropped. Add the function's own variables and spawn it.
+    pub fn function_command(&self, binary: &std::path::Path) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", self.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "dice")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/dice")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]emulated")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
     /// The init error the function reported, if any: its error type header and body.
     pub fn init_error(&self) -> Option<(String, serde_json::Value)> {
         self.state.init_error.lock().unwrap().clone()

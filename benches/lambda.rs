@@ -1,13 +1,17 @@
 //! `bootstrap` as Lambda runs it, through a Runtime API emulator on loopback,
 //! against MariaDB: cold start, per-invocation latency one at a time and with
-//! several instances, and memory over 10,000 invocations.
+//! several instances, and memory over 10,000 invocations; beside it, in the same
+//! run, the 2018 tutorial's Node.js handler (`benches/node-baseline`) behind the
+//! same emulator, for cold start, latency and memory.
 //!
 //! ```sh
 //! cargo bench -p dice-benches --bench lambda
 //! ```
 //!
-//! Builds the release `bootstrap` first. Reads `DICE_TEST_DATABASE_URL` (default
-//! `mysql://root@127.0.0.1:3306`) and uses a database of its own.
+//! Builds the release `bootstrap` first, and installs the baseline's one npm
+//! package when it is missing (Node.js must be installed). Reads
+//! `DICE_TEST_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`) and uses a
+//! database of its own.
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -16,7 +20,7 @@
     missing_docs
 )]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,77 +37,159 @@ const RSS_INVOCATIONS: usize = 10_000;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bootstrap = dice_benches::build_release("bootstrap");
+    let rust = Function::Rust(dice_benches::build_release("bootstrap"));
+    let node = Function::node();
     let db = TestDb::create().await;
     db.store().await;
     let url = db.url();
-    println!("bootstrap through a Runtime API emulator, against MariaDB\n");
+    println!("functions through a Runtime API emulator, against MariaDB, one run\n");
 
-    cold_starts(&bootstrap, &url).await;
-    sequential(&bootstrap, &url).await;
-    concurrent(&bootstrap, &url).await;
-    memory(&bootstrap, &url).await;
+    let rust_cold = cold_starts(&rust, &url).await;
+    let node_cold = cold_starts(&node, &url).await;
+    println!(
+        "  ratio: Rust takes {:.3}x the tutorial handler's cold start (goal <= 0.1x)\n",
+        rust_cold / node_cold
+    );
+    sequential(&rust, &url).await;
+    sequential(&node, &url).await;
+    let rust = Arc::new(rust);
+    concurrent(&rust, &url).await;
+    let rust_peak = memory(&rust, &url).await;
+    let node_peak = memory(&node, &url).await;
+    println!(
+        "  ratio: Rust peaks at {:.3}x the tutorial handler's memory (goal <= 0.33x)",
+        rust_peak / node_peak
+    );
 }
 
-fn spawn(bootstrap: &Path, api: &RuntimeApi, url: &str) -> Child {
-    api.function_command(bootstrap)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bootstrap starts")
+/// The function under test.
+enum Function {
+    /// The release `bootstrap`.
+    Rust(PathBuf),
+    /// The tutorial's handler in `benches/node-baseline`.
+    Node(PathBuf),
+}
+
+impl Function {
+    /// The Node baseline, with its npm package installed.
+    fn node() -> Self {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node-baseline");
+        if !dir.join("node_modules").exists() {
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--silent", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm runs (Node.js is needed for the baseline)");
+            assert!(status.success(), "npm ci in {}", dir.display());
+        }
+        Self::Node(dir)
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Rust(_) => "Rust bootstrap",
+            Self::Node(_) => "tutorial's Node handler",
+        }
+    }
+
+    /// What a successful create answers: the tutorial's handler says 200.
+    fn created_status(&self) -> u64 {
+        match self {
+            Self::Rust(_) => 201,
+            Self::Node(_) => 200,
+        }
+    }
+
+    fn spawn(&self, api: &RuntimeApi, url: &str) -> Child {
+        let mut command = match self {
+            Self::Rust(binary) => {
+                let mut command = api.function_command(binary);
+                command.env("DATABASE_URL", url);
+                command
+            }
+            Self::Node(dir) => {
+                let opts = mysql_async::Opts::from_url(url).unwrap();
+                let mut command = api.function_command(Path::new("node"));
+                command
+                    .arg(dir.join("runtime.js"))
+                    .current_dir(dir)
+                    .env("DB_HOST", opts.ip_or_hostname())
+                    .env("DB_USER", opts.user().unwrap_or("root"))
+                    .env("DB_PASS", opts.pass().unwrap_or(""))
+                    .env("DB_NAME", opts.db_name().unwrap_or("dice"));
+                command
+            }
+        };
+        command
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the function starts")
+    }
 }
 
 fn create_event(n: usize) -> Vec<u8> {
     serde_json::to_vec(&post("/rolls", &format!(r#"{{"outcome":{}}}"#, n % 6 + 1))).unwrap()
 }
 
-async fn invoke_create(api: &RuntimeApi, n: usize) -> Duration {
+async fn invoke_create(api: &RuntimeApi, function: &Function, n: usize) -> Duration {
     let started = Instant::now();
     match api
         .invoke_bytes(create_event(n), Duration::from_secs(30))
         .await
     {
-        Outcome::Response(response) => assert_eq!(response["statusCode"], 201, "{response}"),
+        Outcome::Response(response) => {
+            assert_eq!(
+                response["statusCode"],
+                function.created_status(),
+                "{response}"
+            )
+        }
         Outcome::Error(error) => panic!("invocation failed: {error}"),
     }
     started.elapsed()
 }
 
 /// From exec to the first response: process start, configuration, store, the
-/// first connection and the first roll recorded.
-async fn cold_starts(bootstrap: &Path, url: &str) {
+/// first connection and the first roll recorded. Returns the median, in ms.
+async fn cold_starts(function: &Function, url: &str) -> f64 {
     let mut times = Vec::new();
     for n in 0..COLD_STARTS {
         let api = RuntimeApi::start().await;
         let started = Instant::now();
-        let child = spawn(bootstrap, &api, url);
-        invoke_create(&api, n).await;
+        let child = function.spawn(&api, url);
+        invoke_create(&api, function, n).await;
         times.push(started.elapsed());
         drop(child);
     }
-    println!("cold start, exec to first response ({COLD_STARTS} runs)");
+    let median = ms(percentile(&mut times, 50));
     println!(
-        "  median {:.1} ms, min {:.1} ms, max {:.1} ms",
-        ms(percentile(&mut times, 50)),
+        "cold start, exec to first response, {} ({COLD_STARTS} runs)",
+        function.name()
+    );
+    println!(
+        "  median {median:.1} ms, min {:.1} ms, max {:.1} ms",
         ms(times[0]),
         ms(times[times.len() - 1])
     );
-    println!("  goal: a tenth of the tutorial's Node handler (about 220 ms here): 22 ms\n");
+    median
 }
 
-async fn sequential(bootstrap: &Path, url: &str) {
+async fn sequential(function: &Function, url: &str) {
     let api = RuntimeApi::start().await;
-    let _child = spawn(bootstrap, &api, url);
-    invoke_create(&api, 0).await;
+    let _child = function.spawn(&api, url);
+    invoke_create(&api, function, 0).await;
     let mut times = Vec::with_capacity(SEQUENTIAL);
     let started = Instant::now();
     for n in 0..SEQUENTIAL {
-        times.push(invoke_create(&api, n).await);
+        times.push(invoke_create(&api, function, n).await);
     }
     let rate = SEQUENTIAL as f64 / started.elapsed().as_secs_f64();
-    println!("creates one at a time, one instance ({SEQUENTIAL})");
+    println!(
+        "creates one at a time, one instance, {} ({SEQUENTIAL})",
+        function.name()
+    );
     println!(
         "  p50 {:.3} ms, p99 {:.3} ms, {rate:.0} creates/s\n",
         ms(percentile(&mut times, 50)),
@@ -111,16 +197,14 @@ async fn sequential(bootstrap: &Path, url: &str) {
     );
 }
 
-async fn concurrent(bootstrap: &Path, url: &str) {
+async fn concurrent(function: &Arc<Function>, url: &str) {
     let api = Arc::new(RuntimeApi::start().await);
-    let children: Vec<Child> = (0..INSTANCES)
-        .map(|_| spawn(bootstrap, &api, url))
-        .collect();
+    let children: Vec<Child> = (0..INSTANCES).map(|_| function.spawn(&api, url)).collect();
     // Warm every instance.
     let warm: Vec<_> = (0..INSTANCES)
         .map(|n| {
-            let api = Arc::clone(&api);
-            tokio::spawn(async move { invoke_create(&api, n).await })
+            let (api, function) = (Arc::clone(&api), Arc::clone(function));
+            tokio::spawn(async move { invoke_create(&api, &function, n).await })
         })
         .collect();
     for task in warm {
@@ -129,11 +213,11 @@ async fn concurrent(bootstrap: &Path, url: &str) {
     let started = Instant::now();
     let clients: Vec<_> = (0..INSTANCES)
         .map(|_| {
-            let api = Arc::clone(&api);
+            let (api, function) = (Arc::clone(&api), Arc::clone(function));
             tokio::spawn(async move {
                 let mut times = Vec::with_capacity(PER_INSTANCE);
                 for n in 0..PER_INSTANCE {
-                    times.push(invoke_create(&api, n).await);
+                    times.push(invoke_create(&api, &function, n).await);
                 }
                 times
             })
@@ -145,7 +229,8 @@ async fn concurrent(bootstrap: &Path, url: &str) {
     }
     let rate = times.len() as f64 / started.elapsed().as_secs_f64();
     println!(
-        "creates with {INSTANCES} instances, {INSTANCES} in flight ({})",
+        "creates with {INSTANCES} instances, {INSTANCES} in flight, {} ({})",
+        function.name(),
         times.len()
     );
     println!(
@@ -156,28 +241,32 @@ async fn concurrent(bootstrap: &Path, url: &str) {
     drop(children);
 }
 
-/// Resident memory of one instance as invocations accumulate.
-async fn memory(bootstrap: &Path, url: &str) {
+/// Resident memory of one instance as invocations accumulate; returns the peak, in MiB.
+async fn memory(function: &Function, url: &str) -> f64 {
     let api = RuntimeApi::start().await;
-    let child = spawn(bootstrap, &api, url);
+    let child = function.spawn(&api, url);
     let pid = child.id().unwrap();
-    invoke_create(&api, 0).await;
+    invoke_create(&api, function, 0).await;
     let mut samples = vec![(1, rss_kib(pid, "VmRSS"))];
     for n in 1..=RSS_INVOCATIONS {
-        invoke_create(&api, n).await;
+        invoke_create(&api, function, n).await;
         if [1000, 2500, 5000, 7500, 10_000].contains(&n) {
             samples.push((n, rss_kib(pid, "VmRSS")));
         }
     }
-    println!("resident memory of one instance over {RSS_INVOCATIONS} invocations");
-    for (n, kib) in &samples {
-        println!("  after {n:>6}: {:.1} MiB", *kib as f64 / 1024.0);
-    }
     println!(
-        "  peak (VmHWM): {:.1} MiB",
-        rss_kib(pid, "VmHWM") as f64 / 1024.0
+        "resident memory of one instance over {RSS_INVOCATIONS} invocations, {}",
+        function.name()
     );
+    let line: Vec<String> = samples
+        .iter()
+        .map(|(n, kib)| format!("{n}: {:.1}", *kib as f64 / 1024.0))
+        .collect();
+    println!("  MiB after {}", line.join(", "));
+    let peak = rss_kib(pid, "VmHWM") as f64 / 1024.0;
+    println!("  peak (VmHWM): {peak:.1} MiB\n");
     drop(child);
+    peak
 }
 
 fn rss_kib(pid: u32, field: &str) -> u64 {

@@ -546,3 +546,44 @@ async fn help_explains_every_flag() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_waits_past_the_queue_timeout_gets_503_with_retry_after() {
+    let db = TestDb::create().await;
+    let local = Arc::new(
+        Local::start(
+            &["--max-in-flight", "1", "--queue-timeout", "1"],
+            &[("DICE_API_KEY", KEY), ("DATABASE_URL", &db.url())],
+        )
+        .await,
+    );
+    // The first request takes the only turn and waits on a locked table.
+    let mut lock = admin().await;
+    lock.query_drop(format!("LOCK TABLES `{}`.rolls WRITE", db.name))
+        .await
+        .unwrap();
+    let first = {
+        let local = Arc::clone(&local);
+        tokio::spawn(async move { local.post("/rolls", KEY, r#"{"outcome":1}"#).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, headers, body) = local
+        .send(Method::POST, "/rolls", Some(KEY), r#"{"outcome":2}"#)
+        .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (503, r#"{"message":"Service Unavailable"}"#)
+    );
+    assert_eq!(headers["retry-after"], "1");
+    lock.query_drop("UNLOCK TABLES").await.unwrap();
+    assert_eq!(
+        first.await.unwrap().0,
+        201,
+        "the request that had its turn finishes"
+    );
+    assert_eq!(
+        db.count_rolls().await,
+        1,
+        "the refused request wrote nothing"
+    );
+}

@@ -587,3 +587,24 @@ async fn a_request_that_waits_past_the_queue_timeout_gets_503_with_retry_after()
         "the refused request wrote nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_added_while_serving_work_at_once() {
+    let file = keys_file("live");
+    let local = Local::start(
+        &["--keys-file", file.to_str().unwrap()],
+        &[("DICE_API_KEY", KEY)],
+    )
+    .await;
+    let added = keys(&file, &["add", "--name", "late"]).await;
+    let value = added.lines().nth(1).unwrap().trim().to_owned();
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":4}"#).await.0,
+        201
+    );
+    assert_eq!(
+        local.post("/rolls", KEY, r#"{"outcome":4}"#).await.0,
+        201,
+        "DICE_API_KEY still works"
+    );
+}

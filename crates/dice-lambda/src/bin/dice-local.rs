@@ -225,7 +225,8 @@ async fn serve_until_stopped(keys_file: &Path, args: &ServeArgs) -> Result<(), S
         .ok()
         .filter(|v| !v.is_empty())
         .map(|value| local_key(&value));
-    let file = keys_file.exists().then(|| keys_file.to_path_buf());
+    // The file is watched even if it does not exist yet: `keys add` works while serving.
+    let file = Some(keys_file.to_path_buf());
     let mut keys = KeySource::new(file.clone(), env_key).map_err(|e| e.to_string())?;
     if keys.is_empty() {
         let value = keys::random_token(40).map_err(|e| e.to_string())?;

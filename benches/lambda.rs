@@ -25,6 +25,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dice_benches::{ms, percentile, pooled_timings};
 use dice_lambda::testkit::{Outcome, RuntimeApi, post};
 use dice_store_mysql::testkit::TestDb;
 use tokio::process::Child;
@@ -223,10 +224,7 @@ async fn concurrent(function: &Arc<Function>, url: &str) {
             })
         })
         .collect();
-    let mut times = Vec::new();
-    for client in clients {
-        times.extend(client.await.unwrap());
-    }
+    let mut times = pooled_timings(clients).await;
     let rate = times.len() as f64 / started.elapsed().as_secs_f64();
     println!(
         "creates with {INSTANCES} instances, {INSTANCES} in flight, {} ({})",
@@ -283,13 +281,4 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
                 .ok()
         })
         .unwrap()
-}
-
-fn percentile(samples: &mut [Duration], p: usize) -> Duration {
-    samples.sort_unstable();
-    samples[(samples.len() * p / 100).min(samples.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

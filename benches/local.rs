@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use dice_benches::{ms, percentile, pooled_timings};
 use dice_lambda::{Handler, Options};
 use dice_store_mysql::MysqlStore;
 use dice_store_mysql::testkit::TestDb;
@@ -184,13 +185,9 @@ async fn raw_handler(store: MysqlStore) {
             })
         })
         .collect();
-    let mut times = Vec::new();
-    for task in tasks {
-        times.extend(task.await.unwrap());
-    }
+    let mut times = pooled_timings(tasks).await;
     let rate = times.len() as f64 / started.elapsed().as_secs_f64();
-    times.sort_unstable();
-    let at = |p: usize| times[(times.len() * p / 100).min(times.len() - 1)].as_secs_f64() * 1000.0;
+    let mut at = |p: usize| ms(percentile(&mut times, p));
     report(
         "raw handler in-process, MySQL",
         &Load {

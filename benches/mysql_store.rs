@@ -17,6 +17,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dice_benches::{ms, percentile};
 use dice_core::{Batch, NewRoll, Outcome, RollStore};
 use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 use mysql_async::prelude::Queryable;
@@ -290,10 +291,5 @@ fn mean(samples: &[Duration]) -> Duration {
 }
 
 fn p50(samples: &mut [Duration]) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    percentile(samples, 50)
 }

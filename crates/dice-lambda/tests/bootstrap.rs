@@ -101,16 +101,7 @@ async fn call(api: &RuntimeApi, event: &Value) -> (i64, Value, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_serves_the_api_through_the_runtime_api() {
     let db = TestDb::create().await;
-    let user = format!("u{}", &db.name[db.name.len() - 12..]);
-    db.exec(&format!(
-        "CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'"
-    ))
-    .await;
-    db.exec(&format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name))
-        .await;
-    let url = db
-        .url()
-        .replacen("root@", &format!("{user}:{PASSWORD}@"), 1);
+    let url = db.create_user(PASSWORD).await;
 
     let api = RuntimeApi::start().await;
     let function = Function::spawn(

@@ -129,14 +129,13 @@ async fn refusals_and_malformed_secrets_are_errors_without_the_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_connects_with_credentials_from_the_secret() {
     let db = TestDb::create().await;
-    let user = format!("s{}", &db.name[db.name.len() - 12..]);
     let password = "from-secrets-manager-7Hq";
-    db.exec(&format!(
-        "CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"
-    ))
-    .await;
-    db.exec(&format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name))
-        .await;
+    let url = db.create_user(password).await;
+    let user = mysql_async::Opts::from_url(&url)
+        .unwrap()
+        .user()
+        .unwrap()
+        .to_owned();
     let secret = serde_json::json!({"username": user, "password": password}).to_string();
     let (addr, _) = extension(secret).await;
 

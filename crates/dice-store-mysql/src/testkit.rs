@@ -48,10 +48,12 @@ pub async fn admin() -> mysql_async::Conn {
     }
 }
 
-/// A database of its own for one test, dropped when this value is.
+/// A database of its own for one test, dropped when this value is, with the
+/// users made for it.
 pub struct TestDb {
     /// The database name.
     pub name: String,
+    users: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestDb {
@@ -72,12 +74,56 @@ impl TestDb {
             .await
             .unwrap();
         conn.disconnect().await.unwrap();
-        Self { name }
+        Self {
+            name,
+            users: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     /// The URL of this database on the test server.
     pub fn url(&self) -> String {
         format!("{}/{}", server_url().trim_end_matches('/'), self.name)
+    }
+
+    /// A user with every privilege on this database and none elsewhere, dropped
+    /// with it; returns the URL that logs in as that user.
+    pub async fn create_user(&self, password: &str) -> String {
+        let user = self.track_user("u");
+        self.exec(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"
+        ))
+        .await;
+        self.exec(&format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", self.name))
+            .await;
+        self.url_as(&user, password)
+    }
+
+    /// A fresh user name, starting with `prefix`, that is dropped with this
+    /// database; the caller creates the user.
+    pub fn track_user(&self, prefix: &str) -> String {
+        let user = format!(
+            "{prefix}{}",
+            &self.name[self.name.len().saturating_sub(12)..]
+        );
+        let mut users = self.users.lock().unwrap();
+        let user = format!("{user}_{}", users.len());
+        users.push(user.clone());
+        user
+    }
+
+    /// The URL of this database for `user` with `password`.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        let mut opts = mysql_async::OptsBuilder::from_opts(
+            mysql_async::Opts::from_url(&server_url()).unwrap(),
+        );
+        opts = opts.user(Some(user)).pass(Some(password));
+        let opts = mysql_async::Opts::from(opts);
+        format!(
+            "mysql://{user}:{password}@{}:{}/{}",
+            opts.ip_or_hostname(),
+            opts.tcp_port(),
+            self.name
+        )
     }
 
     /// A configuration for this database on the test server.
@@ -140,6 +186,7 @@ impl Drop for TestDb {
         // Drop may run inside a runtime, which cannot block: clean up from a
         // thread with a runtime of its own.
         let name = self.name.clone();
+        let users = std::mem::take(&mut *self.users.lock().unwrap_or_else(|e| e.into_inner()));
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -150,6 +197,11 @@ impl Drop for TestDb {
                 let _ = conn
                     .query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
                     .await;
+                for user in users {
+                    let _ = conn
+                        .query_drop(format!("DROP USER IF EXISTS '{user}'@'%'"))
+                        .await;
+                }
                 let _ = conn.disconnect().await;
             });
         });

@@ -107,7 +107,7 @@ async fn concurrent_migrations_apply_each_version_once() {
 async fn the_deployed_app_users_grants_are_enough() {
     let db = TestDb::create().await;
     db.store().await;
-    let user = format!("a{}", &db.name[db.name.len() - 12..]);
+    let user = db.track_user("a");
     let password = "app-user-pa55word";
     // The grants of deploy/app-user.sql, less REQUIRE SSL: this server has no TLS.
     let sql = include_str!("../../../deploy/app-user.sql")
@@ -126,12 +126,9 @@ async fn the_deployed_app_users_grants_are_enough() {
             conn.query_drop(statement).await.unwrap();
         }
     }
-    let url = support::server_url().replacen("root@", &format!("{user}:{password}@"), 1);
-    let config = dice_store_mysql::MysqlConfig::from_url(
-        &format!("{url}/{}", db.name),
-        dice_store_mysql::Preset::Lambda,
-    )
-    .unwrap();
+    let url = db.url_as(&user, password);
+    let config =
+        dice_store_mysql::MysqlConfig::from_url(&url, dice_store_mysql::Preset::Lambda).unwrap();
     let store = MysqlStore::connect(&config).await.unwrap();
     // Every kind of statement the store sends, on the user's own privileges.
     dice_core::testkit::idempotent_insert_records_once_and_replays(&store).await;
@@ -162,8 +159,5 @@ async fn the_deployed_app_users_grants_are_enough() {
         store.migrate().await.is_err(),
         "the app user cannot run DDL"
     );
-    conn.query_drop(format!("DROP USER '{user}'@'%'"))
-        .await
-        .unwrap();
     conn.disconnect().await.unwrap();
 }

@@ -82,7 +82,9 @@ impl RollStore for MemoryStore {
         let mut rolls = self
             .state()
             .append(std::slice::from_ref(roll), created_by)?;
-        Ok(rolls.remove(0))
+        rolls
+            .pop()
+            .ok_or_else(|| dice_core::Error::internal("an insert of one roll returned none"))
     }
 
     async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>> {

@@ -77,13 +77,9 @@ impl State {
                 };
             }
         }
-        let recorded = match request {
-            RollRequest::One(roll) => Recorded::One(
-                self.append(std::slice::from_ref(roll), created_by)?
-                    .remove(0),
-            ),
-            RollRequest::Batch(batch) => Recorded::Batch(self.append(batch.rolls(), created_by)?),
-        };
+        let rolls = self.append(request.rolls(), created_by)?;
+        let recorded = Recorded::matching(request, rolls)
+            .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
         self.keys.insert(
             scoped,
             Remembered {

@@ -50,21 +50,15 @@ pub(crate) async fn record_once(mut conn: Conn, claim: &Claim<'_>) -> Result<Ide
     let ttl_secs = claim.ttl.as_secs();
     for _ in 0..MAX_ROUNDS {
         let mut tx = conn.start_transaction(TxOpts::default()).await?;
-        let recorded = match claim.request {
-            RollRequest::One(roll) => {
-                let mut rolls = insert_rolls(
-                    &mut tx,
-                    std::slice::from_ref(roll),
-                    claim.created_by,
-                    claim.id_step,
-                )
-                .await?;
-                Recorded::One(rolls.remove(0))
-            }
-            RollRequest::Batch(batch) => Recorded::Batch(
-                insert_rolls(&mut tx, batch.rolls(), claim.created_by, claim.id_step).await?,
-            ),
-        };
+        let rolls = insert_rolls(
+            &mut tx,
+            claim.request.rolls(),
+            claim.created_by,
+            claim.id_step,
+        )
+        .await?;
+        let recorded = Recorded::matching(claim.request, rolls)
+            .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
         let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
         let params = (
             claim.scope(),

@@ -113,11 +113,7 @@ impl TestDb {
 
     /// The URL of this database for `user` with `password`.
     pub fn url_as(&self, user: &str, password: &str) -> String {
-        let mut opts = mysql_async::OptsBuilder::from_opts(
-            mysql_async::Opts::from_url(&server_url()).unwrap(),
-        );
-        opts = opts.user(Some(user)).pass(Some(password));
-        let opts = mysql_async::Opts::from(opts);
+        let opts = mysql_async::Opts::from_url(&server_url()).unwrap();
         format!(
             "mysql://{user}:{password}@{}:{}/{}",
             opts.ip_or_hostname(),

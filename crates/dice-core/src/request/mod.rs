@@ -105,6 +105,14 @@ impl RollRequest {
         }
     }
 
+    /// The rolls to record, in request order: one, or the batch's.
+    pub fn rolls(&self) -> &[NewRoll] {
+        match self {
+            Self::One(roll) => std::slice::from_ref(roll),
+            Self::Batch(batch) => batch.rolls(),
+        }
+    }
+
     /// How many rolls the request records.
     pub fn len(&self) -> usize {
         match self {
@@ -131,6 +139,18 @@ pub enum Recorded {
 }
 
 impl Recorded {
+    /// What `request` recorded, given the stored `rolls` in request order, shaped
+    /// as the request was: `None` when their number does not match it.
+    pub fn matching(request: &RollRequest, mut rolls: Vec<Roll>) -> Option<Self> {
+        if rolls.len() != request.len() {
+            return None;
+        }
+        match request {
+            RollRequest::One(_) => rolls.pop().map(Self::One),
+            RollRequest::Batch(_) => Some(Self::Batch(rolls)),
+        }
+    }
+
     /// The recorded rolls, in request order.
     pub fn rolls(&self) -> &[Roll] {
         match self {

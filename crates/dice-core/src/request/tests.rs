@@ -291,3 +291,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn recorded_takes_the_shape_of_its_request() {
+    use crate::{RollId, Timestamp};
+    let stored = |n: u32| {
+        NewRoll::new(Outcome::new(n), None).into_roll(
+            RollId::new(n).unwrap(),
+            None,
+            Timestamp::UNIX_EPOCH,
+        )
+    };
+    let single = one(1, None);
+    assert_eq!(single.rolls().len(), 1);
+    assert_eq!(
+        Recorded::matching(&single, vec![stored(1)]),
+        Some(Recorded::One(stored(1)))
+    );
+    assert_eq!(Recorded::matching(&single, vec![]), None);
+    assert_eq!(
+        Recorded::matching(&single, vec![stored(1), stored(2)]),
+        None
+    );
+    let batch = parse(r#"[{"outcome":1},{"outcome":2}]"#).unwrap();
+    assert_eq!(batch.rolls().len(), 2);
+    let both = vec![stored(1), stored(2)];
+    assert_eq!(
+        Recorded::matching(&batch, both.clone()),
+        Some(Recorded::Batch(both))
+    );
+    assert_eq!(Recorded::matching(&batch, vec![stored(1)]), None);
+}

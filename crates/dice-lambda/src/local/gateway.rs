@@ -96,13 +96,7 @@ impl KeySource {
             tracing::warn!(error = %err, "keeping the keys last read");
         }
         let loaded = self.loaded.read().ok()?;
-        let candidates: Vec<KeyRecord> = loaded
-            .1
-            .iter()
-            .chain(self.extra.as_ref())
-            .cloned()
-            .collect();
-        keys::find(&candidates, value)
+        keys::find(loaded.1.iter().chain(self.extra.as_ref()), value)
             .filter(|key| key.enabled)
             .cloned()
     }

@@ -159,7 +159,10 @@ pub fn hash(value: &str) -> String {
 
 /// The record whose hash matches `value`, compared in constant time: every
 /// record is compared in full, so timing tells nothing about the keys.
-pub fn find<'a>(keys: &'a [KeyRecord], value: &str) -> Option<&'a KeyRecord> {
+pub fn find<'a>(
+    keys: impl IntoIterator<Item = &'a KeyRecord>,
+    value: &str,
+) -> Option<&'a KeyRecord> {
     let presented = hash(value);
     let mut found = None;
     for key in keys {

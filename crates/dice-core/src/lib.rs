@@ -33,6 +33,10 @@ mod timestamp;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+/// The attribute a [`RollStore`] implementation needs on its `impl` block
+/// (`#[dice_core::async_trait]`), re-exported so implementors need no extra dependency.
+pub use async_trait::async_trait;
+
 pub use actor::Actor;
 pub use error::{Error, ErrorCode, InvalidInput, Result, Source};
 pub use idempotency_key::IdempotencyKey;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    Actor, Batch, IdempotencyKey, ListQuery, NewRoll, Page, Recorded, Result, Roll, RollId,
+    Actor, Batch, Error, IdempotencyKey, ListQuery, NewRoll, Page, Recorded, Result, Roll, RollId,
     RollRequest, Stats,
 };
 
@@ -19,11 +19,18 @@ use crate::{
 /// deployment lets requests without a key through.
 #[async_trait]
 pub trait RollStore: Send + Sync {
-    /// Records one roll and returns it as stored.
-    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll>;
-
-    /// Records every roll of `batch`, or none of them; returns them in request order.
-    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>>;
+    /// Records `rolls` (one, or a batch's 1..=1000) all-or-nothing and returns
+    /// them as stored, in the same order.
+    ///
+    /// The one write a store implements; [`insert`](Self::insert),
+    /// [`insert_batch`](Self::insert_batch) and [`record`](Self::record) are
+    /// built on it. Callers pass the rolls of a [`NewRoll`] or a [`Batch`], so
+    /// the slice is never empty nor longer than [`Batch::MAX_LEN`].
+    async fn insert_rolls(
+        &self,
+        rolls: &[NewRoll],
+        created_by: Option<&Actor>,
+    ) -> Result<Vec<Roll>>;
 
     /// Records `request` once per `(created_by, key)`.
     ///
@@ -49,15 +56,30 @@ pub trait RollStore: Send + Sync {
     /// Count, per-outcome counts and mean of all rolls, or of one actor's.
     async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats>;
 
+    /// Records one roll and returns it as stored.
+    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll> {
+        let rolls = self
+            .insert_rolls(std::slice::from_ref(roll), created_by)
+            .await?;
+        match <[Roll; 1]>::try_from(rolls) {
+            Ok([roll]) => Ok(roll),
+            Err(rolls) => Err(Error::internal(format!(
+                "an insert of one roll returned {}",
+                rolls.len()
+            ))),
+        }
+    }
+
+    /// Records every roll of `batch`, or none of them; returns them in request order.
+    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>> {
+        self.insert_rolls(batch.rolls(), created_by).await
+    }
+
     /// Records `request` without idempotency: one roll or a batch.
     async fn record(&self, request: &RollRequest, created_by: Option<&Actor>) -> Result<Recorded> {
-        match request {
-            RollRequest::One(roll) => self.insert(roll, created_by).await.map(Recorded::One),
-            RollRequest::Batch(batch) => self
-                .insert_batch(batch, created_by)
-                .await
-                .map(Recorded::Batch),
-        }
+        let rolls = self.insert_rolls(request.rolls(), created_by).await?;
+        Recorded::matching(request, rolls)
+            .ok_or_else(|| Error::internal("a store returned another number of rolls than asked"))
     }
 }
 

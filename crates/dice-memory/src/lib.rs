@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dice_core::{
-    Actor, Batch, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Result, Roll, RollId,
-    RollRequest, RollStore, Stats,
+    Actor, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Result, Roll, RollId, RollRequest,
+    RollStore, Stats,
 };
 
 use state::State;
@@ -78,17 +78,12 @@ impl Default for MemoryStore {
 
 #[async_trait]
 impl RollStore for MemoryStore {
-    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll> {
-        let mut rolls = self
-            .state()
-            .append(std::slice::from_ref(roll), created_by)?;
-        rolls
-            .pop()
-            .ok_or_else(|| dice_core::Error::internal("an insert of one roll returned none"))
-    }
-
-    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>> {
-        self.state().append(batch.rolls(), created_by)
+    async fn insert_rolls(
+        &self,
+        rolls: &[NewRoll],
+        created_by: Option<&Actor>,
+    ) -> Result<Vec<Roll>> {
+        self.state().append(rolls, created_by)
     }
 
     async fn insert_idempotent(

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use dice_core::{
-    Actor, Batch, Error as StoreError, IdempotencyKey, Idempotent, ListQuery, NewRoll, Outcome,
-    Page, Result, Roll, RollId, RollRequest, RollStore, Stats,
+    Actor, Error as StoreError, IdempotencyKey, Idempotent, ListQuery, NewRoll, Outcome, Page,
+    Result, Roll, RollId, RollRequest, RollStore, Stats,
 };
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Pool, Row};
@@ -156,17 +156,6 @@ impl MysqlStore {
         .await
     }
 
-    async fn insert_many(
-        &self,
-        rolls: &[NewRoll],
-        created_by: Option<&Actor>,
-    ) -> Result<Vec<Roll>> {
-        self.run(Safety::Write, |mut conn| async move {
-            insert_rolls(&mut conn, rolls, created_by, &self.shared.id_step).await
-        })
-        .await
-    }
-
     /// Purges expired keys if the last purge was long enough ago. A failure only
     /// postpones the purge; the caller's insert has already succeeded.
     async fn purge_now_and_then(&self) {
@@ -187,17 +176,15 @@ impl MysqlStore {
 
 #[async_trait]
 impl RollStore for MysqlStore {
-    async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll> {
-        let mut rolls = self
-            .insert_many(std::slice::from_ref(roll), created_by)
-            .await?;
-        rolls
-            .pop()
-            .ok_or_else(|| StoreError::internal("an insert of one roll returned none"))
-    }
-
-    async fn insert_batch(&self, batch: &Batch, created_by: Option<&Actor>) -> Result<Vec<Roll>> {
-        self.insert_many(batch.rolls(), created_by).await
+    async fn insert_rolls(
+        &self,
+        rolls: &[NewRoll],
+        created_by: Option<&Actor>,
+    ) -> Result<Vec<Roll>> {
+        self.run(Safety::Write, |mut conn| async move {
+            insert_rolls(&mut conn, rolls, created_by, &self.shared.id_step).await
+        })
+        .await
     }
 
     async fn insert_idempotent(

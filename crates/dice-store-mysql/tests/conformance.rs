@@ -9,18 +9,16 @@ use std::sync::Mutex;
 use dice_core::testkit;
 use support::{TUTORIAL_DDL, TestDb};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_store_passes_the_conformance_suite() {
-    // Every behaviour gets a fresh database; all are dropped at the end.
-    let databases = Mutex::new(Vec::new());
-    testkit::run_all(|| async {
-        let db = TestDb::create().await;
-        let store = db.store().await;
-        databases.lock().unwrap().push(db);
-        store
-    })
-    .await;
+/// Runs one behaviour on a store over a fresh database (dropped with `db`).
+async fn check(behaviour: testkit::Behaviour) {
+    let db = TestDb::create().await;
+    behaviour.run(&db.store().await).await;
 }
+
+dice_core::conformance_tests!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    check
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_table_made_by_the_tutorial_keeps_working() {

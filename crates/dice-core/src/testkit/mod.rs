@@ -1,79 +1,108 @@
 //! The conformance suite every [`RollStore`] must pass (feature `testkit`).
 //!
+//! **Not a stable API**: the behaviours and helpers here change as the
+//! contract grows, without a major version; depend on it only from tests.
+//!
 //! Each behaviour is a public async function taking a fresh, empty store, so a
-//! store's own tests can run one alone; [`run_all`] runs every one of them, each
-//! on a new store from the caller's factory. The in-memory and MySQL stores both
-//! run this very suite, which is what makes them interchangeable.
+//! store's own tests can run one alone. [`conformance_tests!`](crate::conformance_tests)
+//! expands to one test per behaviour, so a failure is reported by the
+//! behaviour's name; [`run_all`] runs every one of them in a single test. The
+//! in-memory and MySQL stores both run this very suite, which is what makes
+//! them interchangeable.
 //!
 //! ```text
-//! #[tokio::test]
-//! async fn conformance() {
-//!     dice_core::testkit::run_all(|| async { MemoryStore::new() }).await;
+//! // tests/conformance.rs of a store crate
+//! async fn check(behaviour: dice_core::testkit::Behaviour) {
+//!     behaviour.run(&MyStore::connect_fresh().await).await;
 //! }
+//! dice_core::conformance_tests!(#[tokio::test] check);
 //! ```
 //!
-//! Failures panic with a message naming the behaviour, as test assertions do.
+//! The suite needs no runtime: concurrent calls are interleaved with
+//! `futures-util`'s combinators on the caller's task, and a store that needs
+//! threads gets them from its own runtime.
 
 // This module is test code that ships in the library: a failed expectation is
 // meant to panic, exactly as an assertion in a `#[test]` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod join;
+mod suite;
+mod yield_now;
 
 use std::collections::HashSet;
 use std::future::Future;
 
-pub use join::{join, join_all, yield_now};
+pub use futures_util::future::{BoxFuture, join, join_all};
+pub use yield_now::yield_now;
 
 use crate::{
     Actor, Batch, Error, IdempotencyKey, Limit, ListQuery, NewRoll, Outcome, Page, Recorded, Roll,
     RollId, RollRequest, RollStore, Timestamp,
 };
 
-macro_rules! suite {
-    ($($behaviour:ident),* $(,)?) => {
-        /// The names of every behaviour, in the order [`run_all`] runs them.
-        pub const BEHAVIOURS: &[&str] = &[$(stringify!($behaviour)),*];
+/// One behaviour of the suite: its name and how to run it on a store.
+#[derive(Clone, Copy)]
+pub struct Behaviour {
+    /// The behaviour's function name, such as `ids_strictly_increase`.
+    pub name: &'static str,
+    check: for<'a> fn(&'a dyn RollStore) -> BoxFuture<'a, ()>,
+}
 
-        /// Runs every behaviour, each against a fresh empty store from `fresh_store`.
-        ///
-        /// Prints each behaviour's name to stderr as it starts, so a failure in a
-        /// test's captured output says which one broke.
-        pub async fn run_all<F, Fut, S>(mut fresh_store: F)
-        where
-            F: FnMut() -> Fut,
-            Fut: Future<Output = S>,
-            S: RollStore,
-        {
-            $(
-                eprintln!("conformance: {}", stringify!($behaviour));
-                let store = fresh_store().await;
-                $behaviour(&store).await;
-            )*
-        }
+impl Behaviour {
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        check: for<'a> fn(&'a dyn RollStore) -> BoxFuture<'a, ()>,
+    ) -> Self {
+        Self { name, check }
+    }
+
+    /// Checks the behaviour on `store`, which must be fresh and empty; panics
+    /// when the store breaks it.
+    pub async fn run(&self, store: &dyn RollStore) {
+        (self.check)(store).await;
+    }
+
+    /// The behaviour called `name`, if the suite has one.
+    pub fn named(name: &str) -> Option<Self> {
+        BEHAVIOURS.iter().copied().find(|b| b.name == name)
+    }
+}
+
+impl std::fmt::Debug for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+macro_rules! behaviour_table {
+    ($($behaviour:ident),* $(,)?) => {
+        /// Every behaviour, in the order [`run_all`] runs them.
+        pub const BEHAVIOURS: &[Behaviour] = &[
+            $(Behaviour::new(stringify!($behaviour), |store| Box::pin($behaviour(store)))),*
+        ];
     };
 }
 
-suite![
-    insert_returns_the_stored_roll,
-    extreme_outcomes_round_trip,
-    ids_strictly_increase,
-    get_returns_what_insert_returned,
-    get_of_an_unknown_id_is_not_found,
-    unicode_names_round_trip_exactly,
-    batch_is_recorded_in_request_order,
-    batch_is_all_or_nothing_to_readers,
-    list_is_newest_first_and_filters_by_actor,
-    pagination_visits_every_roll_once,
-    pagination_under_concurrent_inserts_never_repeats_or_skips,
-    cursor_past_the_oldest_roll_gives_an_empty_last_page,
-    stats_agree_with_what_was_inserted,
-    idempotent_insert_records_once_and_replays,
-    idempotent_key_with_a_different_request_conflicts,
-    idempotent_keys_are_scoped_by_creator,
-    idempotent_batch_replays_the_whole_batch,
-    concurrent_idempotent_inserts_record_exactly_once,
-];
+crate::__conformance_behaviours!([behaviour_table][]);
+
+/// Runs every behaviour, each against a fresh empty store from `fresh_store`.
+///
+/// Prints each behaviour's name to stderr as it starts, so a failure in a
+/// test's captured output says which one broke. Prefer
+/// [`conformance_tests!`](crate::conformance_tests), which reports each by name.
+pub async fn run_all<F, Fut, S>(mut fresh_store: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+    S: RollStore,
+{
+    for behaviour in BEHAVIOURS {
+        eprintln!("conformance: {}", behaviour.name);
+        let store = fresh_store().await;
+        behaviour.run(&store).await;
+    }
+}
 
 /// An actor for tests; panics on a name that breaks the rules.
 pub fn actor(name: &str) -> Actor {

@@ -1,95 +1,56 @@
-//! [`ApiError`], everything a request can fail with, and its one mapping to HTTP.
+//! [`Error`]: why a service could not start or stopped serving. Its `Display`
+//! is the one line a binary prints, naming what to fix.
 
-use std::time::Duration;
+use std::net::SocketAddr;
 
-use dice_core::{ErrorCode, InvalidInput};
+use crate::config::ConfigError;
+use crate::secrets::SecretError;
 
-/// Why a request did not succeed.
+/// Why a service could not start or keep running.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The event has no API key id and anonymous calls are not allowed.
-    #[error("this API requires an API key")]
-    Forbidden,
-    /// No route has this path.
-    #[error("no route for {0}")]
-    NoRoute(String),
-    /// The route exists, but not for this method.
-    #[error("method not allowed; allowed: {allow}")]
-    MethodNotAllowed {
-        /// The methods the route has, for the `Allow` header.
-        allow: &'static str,
-    },
-    /// The body is larger than the limit.
-    #[error("the request body is larger than {limit} bytes")]
-    PayloadTooLarge {
-        /// The limit, in bytes.
-        limit: usize,
-    },
-    /// The request broke a rule of the API.
+pub enum Error {
+    /// A variable or flag is missing or malformed.
     #[error(transparent)]
-    Invalid(#[from] InvalidInput),
-    /// The store failed or refused.
+    Config(#[from] ConfigError),
+    /// The database credentials could not be read from Secrets Manager.
+    #[error("DB_SECRET_ARN could not be read: {0}")]
+    Secret(#[from] SecretError),
+    /// The store could not be built (a migration failed, say).
     #[error(transparent)]
-    Store(#[from] dice_core::Error),
+    Store(#[from] dice_store_mysql::Error),
+    /// The local gateway's port is taken.
+    #[error("{0} is already in use; choose another port with --port")]
+    AddressInUse(SocketAddr),
+    /// The local gateway could not listen.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// Where it tried.
+        address: SocketAddr,
+        /// Why it could not.
+        source: std::io::Error,
+    },
+    /// The keys file could not be read or written.
+    #[cfg(feature = "local")]
+    #[error(transparent)]
+    Keys(#[from] crate::local::keys::KeysError),
+    /// Writing the program's output failed.
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The connection to the Lambda Runtime API failed.
+    #[error("the Runtime API connection failed: {0}")]
+    RuntimeApi(String),
 }
 
-/// How an error looks on the wire.
-pub(crate) struct Wire {
-    pub(crate) status: u16,
-    pub(crate) code: ErrorCode,
-    pub(crate) message: String,
-    pub(crate) allow: Option<&'static str>,
-    pub(crate) retry_after: Option<Duration>,
-    /// Whether the message hides the cause, which goes to the log instead.
-    pub(crate) internal: bool,
-}
-
-impl ApiError {
-    /// The status, code, client-facing message and headers of this error: the
-    /// only place where errors meet HTTP.
-    pub(crate) fn wire(&self) -> Wire {
-        let plain = |status, code| Wire {
-            status,
-            code,
-            message: self.to_string(),
-            allow: None,
-            retry_after: None,
-            internal: false,
-        };
+impl Error {
+    /// The `errorType` Lambda shows for an init error of this kind.
+    pub fn lambda_error_type(&self) -> &'static str {
         match self {
-            Self::Forbidden => plain(403, ErrorCode::Forbidden),
-            Self::NoRoute(_) => plain(404, ErrorCode::RouteNotFound),
-            Self::MethodNotAllowed { allow } => Wire {
-                allow: Some(allow),
-                ..plain(405, ErrorCode::MethodNotAllowed)
-            },
-            Self::PayloadTooLarge { .. } => plain(413, ErrorCode::PayloadTooLarge),
-            Self::Invalid(invalid) => plain(400, invalid.code()),
-            Self::Store(err) => match err {
-                dice_core::Error::Invalid(invalid) => plain(400, invalid.code()),
-                dice_core::Error::NotFound(_) => plain(404, ErrorCode::NotFound),
-                dice_core::Error::IdempotencyConflict => Wire {
-                    message: "this Idempotency-Key was already used with a different request"
-                        .to_owned(),
-                    ..plain(422, ErrorCode::IdempotencyKeyReused)
-                },
-                dice_core::Error::Unavailable { retry_after, .. } => Wire {
-                    status: 503,
-                    code: ErrorCode::Unavailable,
-                    message: "the database is unavailable; retry later".to_owned(),
-                    allow: None,
-                    retry_after: Some(*retry_after),
-                    internal: true,
-                },
-                _ => Wire {
-                    status: 500,
-                    code: ErrorCode::Internal,
-                    message: "internal error".to_owned(),
-                    allow: None,
-                    retry_after: None,
-                    internal: true,
-                },
-            },
+            Self::Config(_) | Self::Secret(_) => "Runtime.ConfigError",
+            Self::Store(_) => "Runtime.StoreError",
+            _ => "Runtime.Unknown",
         }
     }
 }

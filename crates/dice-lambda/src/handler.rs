@@ -9,7 +9,7 @@ use dice_core::{
 };
 use serde::Serialize;
 
-use crate::route::Route;
+use crate::routes::{self, Operation};
 use crate::{ApiError, event, response};
 
 /// The largest body accepted: 1 MiB, after base64 decoding.
@@ -139,16 +139,24 @@ impl Handler {
             None if self.options.allow_anonymous => None,
             None => return Err(ApiError::Forbidden),
         };
-        match Route::of(&event.http_method, event::path(event))? {
-            Route::Create => self.create(event, store, created_by.as_ref()).await,
-            Route::Get(id) => ok(&store.get(RollId::parse(id)?).await?),
-            Route::List => {
+        let path = event::path(event);
+        // A trailing slash names the same resource, as API Gateway's proxy does.
+        let trimmed = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
+        let route = routes::route(&event.http_method, trimmed)
+            .map_err(|unrouted| ApiError::unrouted(unrouted, path))?;
+        match route.operation {
+            Operation::Create => self.create(event, store, created_by.as_ref()).await,
+            Operation::Get => ok(&store.get(RollId::parse(route.id.unwrap_or(""))?).await?),
+            Operation::List => {
                 let pairs = event::query_pairs(event);
                 let query =
                     ListQuery::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
                 ok(&store.list(&query).await?)
             }
-            Route::Stats => {
+            Operation::Stats => {
                 let pairs = event::query_pairs(event);
                 let query =
                     StatsQuery::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;

@@ -4,7 +4,7 @@ use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue, header};
 
-use crate::error::Wire;
+use crate::api_error::Wire;
 
 /// A JSON response with `status` and `body`.
 pub(crate) fn json(status: u16, body: String) -> ApiGatewayProxyResponse {
@@ -63,7 +63,7 @@ pub(crate) fn error(wire: &Wire, request_id: &str) -> ApiGatewayProxyResponse {
         )
     });
     let mut response = json(wire.status, body);
-    if let Some(allow) = wire.allow {
+    if let Some(allow) = &wire.allow {
         set_header(&mut response, header::ALLOW, allow);
     }
     if let Some(retry_after) = wire.retry_after {

@@ -1,17 +1,16 @@
-//! [`Store`]: the store a binary built from its configuration, shared by every request.
+//! [`Store`]: the store a service is built on, chosen by configuration.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use dice_core::RollStore;
 use dice_memory::MemoryStore;
 use dice_store_mysql::MysqlStore;
 
-use crate::Handler;
 use crate::config::StoreConfig;
 
 /// The store of one process (one Lambda instance): built once, reused by every
-/// invocation.
+/// request.
 #[derive(Debug, Clone)]
 pub enum Store {
     /// MySQL or Aurora.
@@ -41,19 +40,19 @@ impl Store {
         })
     }
 
-    /// Answers `event` with `handler`; store calls give up by `deadline`.
-    pub async fn handle(
-        &self,
-        handler: &Handler,
-        event: &ApiGatewayProxyRequest,
-        deadline: Option<Instant>,
-    ) -> ApiGatewayProxyResponse {
+    /// The store as one request sees it: calls stop retrying by `deadline`.
+    pub fn until(&self, deadline: Option<Instant>) -> Arc<dyn RollStore> {
         match (self, deadline) {
-            (Self::Mysql(store), Some(deadline)) => {
-                handler.handle(event, &store.with_deadline(deadline)).await
-            }
-            (Self::Mysql(store), None) => handler.handle(event, store).await,
-            (Self::Memory(store), _) => handler.handle(event, store.as_ref()).await,
+            (Self::Mysql(store), Some(deadline)) => Arc::new(store.with_deadline(deadline)),
+            (Self::Mysql(store), None) => Arc::new(store.clone()),
+            (Self::Memory(store), _) => Arc::clone(store) as Arc<dyn RollStore>,
+        }
+    }
+
+    /// Closes what the store holds open (the MySQL pool's connections).
+    pub async fn close(self) {
+        if let Self::Mysql(store) = self {
+            let _ = store.close().await;
         }
     }
 }

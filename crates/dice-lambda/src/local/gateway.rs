@@ -1,22 +1,25 @@
-//! [`Gateway`]: what API Gateway does in front of the function, for one request:
-//! route, API key, usage plan, payload limit, the event, and backpressure.
+//! [`Gateway`]: what API Gateway does in front of the function, for one
+//! request: admit it (route, API key, usage plan, size, capacity), then
+//! forward it to the service as a REST proxy event.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use aws_lambda_events::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use aws_lambda_events::http::request::Parts;
+use aws_lambda_events::http::{Request, Response};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::http::{Context, from_response, is_routable, strip_stage, to_event};
-use super::keys::{self, KeyRecord, KeysError, KeysFile};
-use super::plan::{Meter, Plan, Refusal};
-use super::resources::match_resource;
-use crate::{Handler, Store};
+use super::http::{Context, Matched, from_function, is_routable, refused, strip_stage, to_event};
+use super::key_source::KeySource;
+use super::keys::{self, KeyRecord};
+use super::plan::{Meter, Plan};
+use super::refusal::Refusal;
+use crate::Service;
+use crate::routes;
 
 /// API Gateway's own payload limit; the function refuses bodies over 1 MiB itself.
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
@@ -36,92 +39,33 @@ pub struct Settings {
     pub request_timeout: Duration,
 }
 
-/// Where the gateway's keys come from.
-#[derive(Debug)]
-pub struct KeySource {
-    file: Option<PathBuf>,
-    extra: Option<KeyRecord>,
-    loaded: RwLock<(Option<SystemTime>, Vec<KeyRecord>)>,
-}
-
-impl KeySource {
-    /// Keys from `file` (re-read when it changes), plus `extra` (from
-    /// `DICE_API_KEY` or generated at start).
-    pub fn new(file: Option<PathBuf>, extra: Option<KeyRecord>) -> Result<Self, KeysError> {
-        let source = Self {
-            file,
-            extra,
-            loaded: RwLock::new((None, Vec::new())),
-        };
-        source.refresh()?;
-        Ok(source)
-    }
-
-    /// Whether any key can be used.
-    pub fn is_empty(&self) -> bool {
-        self.extra.is_none()
-            && self
-                .loaded
-                .read()
-                .map(|loaded| loaded.1.is_empty())
-                .unwrap_or(true)
-    }
-
-    /// Re-reads the file if it changed since the last read. A file that went
-    /// bad keeps the keys last read good, so a half-edited file locks no one out.
-    fn refresh(&self) -> Result<(), KeysError> {
-        let Some(path) = &self.file else {
-            return Ok(());
-        };
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        if self
-            .loaded
-            .read()
-            .map(|loaded| loaded.0 == modified)
-            .unwrap_or(false)
-            && modified.is_some()
-        {
-            return Ok(());
-        }
-        let file = KeysFile::load(path)?;
-        if let Ok(mut loaded) = self.loaded.write() {
-            *loaded = (modified, file.keys);
-        }
-        Ok(())
-    }
-
-    /// The enabled key whose value is `value`.
-    fn find(&self, value: &str) -> Option<KeyRecord> {
-        if let Err(err) = self.refresh() {
-            tracing::warn!(error = %err, "keeping the keys last read");
-        }
-        let loaded = self.loaded.read().ok()?;
-        keys::find(loaded.1.iter().chain(self.extra.as_ref()), value)
-            .filter(|key| key.enabled)
-            .cloned()
-    }
-}
-
-/// The gateway in front of one store.
+/// The gateway in front of one service.
 pub struct Gateway {
     settings: Settings,
     keys: KeySource,
     meter: Meter,
-    store: Store,
-    handler: Handler,
+    service: Arc<Service>,
     turns: Semaphore,
 }
 
+/// A request the gateway has let through: what the event is built from.
+struct Admitted {
+    parts: Parts,
+    matched: Matched,
+    body: Bytes,
+    key: KeyRecord,
+    key_value: String,
+}
+
 impl Gateway {
-    /// A gateway for `store`, answering with `handler`.
-    pub fn new(settings: Settings, keys: KeySource, store: Store, handler: Handler) -> Self {
+    /// A gateway in front of `service`, accepting the keys of `keys`.
+    pub fn new(settings: Settings, keys: KeySource, service: Arc<Service>) -> Self {
         let turns = Semaphore::new(settings.max_in_flight.max(1));
         Self {
             settings,
             keys,
             meter: Meter::default(),
-            store,
-            handler,
+            service,
             turns,
         }
     }
@@ -136,7 +80,16 @@ impl Gateway {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let request_id = keys::random_token(20).unwrap_or_else(|_| "local".to_owned());
-        let (response, key_id) = self.answer(request, peer, &request_id).await;
+        let (response, key_id) = match self.admit(request).await {
+            Ok(admitted) => {
+                let key_id = admitted.key.id.clone();
+                (
+                    self.forward(admitted, peer, &request_id).await,
+                    Some(key_id),
+                )
+            }
+            Err((refusal, key_id)) => (refused(refusal, &request_id), key_id),
+        };
         tracing::info!(
             %method,
             path = %path,
@@ -148,149 +101,87 @@ impl Gateway {
         response
     }
 
-    async fn answer(
+    /// API Gateway's checks, in its order: route, key, plan, then the body's
+    /// size. A refusal carries the key id once the key is known, for the log.
+    async fn admit(
         &self,
         request: Request<Incoming>,
-        peer: SocketAddr,
-        request_id: &str,
-    ) -> (Response<Full<Bytes>>, Option<String>) {
+    ) -> Result<Admitted, (Refusal, Option<String>)> {
         let (parts, body) = request.into_parts();
-        let stage = self.settings.stage.as_str();
-        let matched = strip_stage(parts.uri.path(), stage)
-            .filter(|_| is_routable(&parts.method))
-            .and_then(|path| Some((match_resource(&parts.method, &path)?, path.into_owned())));
-        let Some((matched, path)) = matched else {
-            return (
-                gateway_error(
-                    StatusCode::FORBIDDEN,
-                    "Missing Authentication Token",
-                    "MissingAuthenticationTokenException",
-                    request_id,
-                ),
-                None,
-            );
-        };
+        let matched = self.route(&parts).map_err(|refusal| (refusal, None))?;
         let key_value = parts
             .headers
             .get("x-api-key")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let Some(key) = self.keys.find(&key_value) else {
-            return (
-                gateway_error(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    "ForbiddenException",
-                    request_id,
-                ),
-                None,
-            );
-        };
-        let key_id = Some(key.id.clone());
-        match self.meter.admit(
-            &key.id,
-            key.plan.as_ref().unwrap_or(&self.settings.default_plan),
-        ) {
-            Ok(()) => {}
-            Err(Refusal::Throttled) => {
-                return (
-                    gateway_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "Too Many Requests",
-                        "TooManyRequestsException",
-                        request_id,
-                    ),
-                    key_id,
-                );
-            }
-            Err(Refusal::QuotaExceeded) => {
-                return (
-                    gateway_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "Limit Exceeded",
-                        "LimitExceededException",
-                        request_id,
-                    ),
-                    key_id,
-                );
-            }
-        }
+        let key = self
+            .keys
+            .find(&key_value)
+            .ok_or((Refusal::Forbidden, None))?;
+        let plan = key.plan.as_ref().unwrap_or(&self.settings.default_plan);
+        let refused_for_key = |refusal: Refusal| (refusal, Some(key.id.clone()));
+        self.meter
+            .admit(&key.id, plan)
+            .map_err(|refusal| refused_for_key(refusal.into()))?;
         let body = match Limited::new(body, GATEWAY_MAX_BODY).collect().await {
             Ok(body) => body.to_bytes(),
-            Err(_) => {
-                return (
-                    gateway_error(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "Request Too Long",
-                        "RequestTooLongException",
-                        request_id,
-                    ),
-                    key_id,
-                );
-            }
+            Err(_) => return Err(refused_for_key(Refusal::RequestTooLong)),
+        };
+        Ok(Admitted {
+            parts,
+            matched,
+            body,
+            key,
+            key_value,
+        })
+    }
+
+    /// The resource and method asked for, if the API has them.
+    fn route(&self, parts: &Parts) -> Result<Matched, Refusal> {
+        let path = strip_stage(parts.uri.path(), &self.settings.stage)
+            .filter(|_| is_routable(&parts.method))
+            .ok_or(Refusal::MissingAuthenticationToken)?;
+        let route =
+            routes::route(&parts.method, &path).map_err(|_| Refusal::MissingAuthenticationToken)?;
+        Ok(Matched {
+            resource: route.resource,
+            id: route.id.map(str::to_owned),
+            path: path.into_owned(),
+        })
+    }
+
+    /// Waits for a turn, so the store sees no more work than it has
+    /// connections for, then calls the function within the integration timeout.
+    async fn forward(
+        &self,
+        admitted: Admitted,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> Response<Full<Bytes>> {
+        let Some(_turn) = self.turn().await else {
+            return refused(Refusal::ServiceUnavailable, request_id);
         };
         let context = Context {
-            stage,
-            path: &path,
-            matched,
-            key: &key,
-            key_value: &key_value,
+            stage: &self.settings.stage,
+            matched: &admitted.matched,
+            key: &admitted.key,
+            key_value: &admitted.key_value,
             peer,
             request_id,
         };
-        let event = to_event(&parts, &body, context);
-
-        // Wait for a turn, so the store sees no more work than it has connections for.
-        let Ok(Ok(_turn)) =
-            tokio::time::timeout(self.settings.queue_timeout, self.turns.acquire()).await
-        else {
-            let mut response = gateway_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service Unavailable",
-                "ServiceUnavailableException",
-                request_id,
-            );
-            response
-                .headers_mut()
-                .insert("retry-after", HeaderValue::from_static("1"));
-            return (response, key_id);
-        };
+        let event = to_event(&admitted.parts, &admitted.body, context);
         let deadline = Instant::now() + self.settings.request_timeout;
-        let answer = self
-            .store
-            .handle(&self.handler, &event, Some(deadline))
-            .await;
-        let (status, headers, body) = from_response(answer);
-        (response(status, headers, body, request_id), key_id)
+        from_function(
+            self.service.handle(&event, Some(deadline)).await,
+            request_id,
+        )
     }
-}
 
-fn response(
-    status: u16,
-    headers: HeaderMap,
-    body: Bytes,
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    *response.headers_mut() = headers;
-    if let Ok(id) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("x-amzn-requestid", id);
+    async fn turn(&self) -> Option<SemaphorePermit<'_>> {
+        tokio::time::timeout(self.settings.queue_timeout, self.turns.acquire())
+            .await
+            .ok()?
+            .ok()
     }
-    response
-}
-
-/// One of API Gateway's own answers: `{"message":"..."}` and its error type.
-fn gateway_error(
-    status: StatusCode,
-    message: &str,
-    error_type: &'static str,
-    request_id: &str,
-) -> Response<Full<Bytes>> {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    headers.insert("x-amzn-errortype", HeaderValue::from_static(error_type));
-    let body = Bytes::from(format!(r#"{{"message":"{message}"}}"#));
-    response(status.as_u16(), headers, body, request_id)
 }

@@ -7,20 +7,31 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderMap, HeaderValue, Method, request::Parts};
-use aws_lambda_events::query_map::QueryMap;
+use aws_lambda_events::http::request::Parts;
+use aws_lambda_events::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use base64::Engine as _;
 use bytes::Bytes;
-use std::collections::HashMap;
+use http_body_util::Full;
 
 use super::keys::KeyRecord;
-use super::resources::Matched;
+use super::refusal::Refusal;
+use crate::RestEvent;
+use crate::routes::Resource;
+
+/// A request's resource, as API Gateway matched it.
+pub(super) struct Matched {
+    /// The resource, such as `/rolls/{id}`.
+    pub(super) resource: &'static Resource,
+    /// The resource path asked for, without the stage, percent-decoded.
+    pub(super) path: String,
+    /// The `{id}` segment, for resources that have one.
+    pub(super) id: Option<String>,
+}
 
 /// What the gateway knows about a request besides its HTTP parts.
 pub(super) struct Context<'a> {
     pub(super) stage: &'a str,
-    pub(super) path: &'a str,
-    pub(super) matched: Matched,
+    pub(super) matched: &'a Matched,
     pub(super) key: &'a KeyRecord,
     pub(super) key_value: &'a str,
     pub(super) peer: SocketAddr,
@@ -33,32 +44,20 @@ pub(super) fn to_event(
     body: &Bytes,
     context: Context<'_>,
 ) -> ApiGatewayProxyRequest {
-    let mut event = ApiGatewayProxyRequest::default();
-    event.http_method = parts.method.clone();
-    event.resource = Some(context.matched.resource.to_owned());
-    event.path = Some(context.path.to_owned());
-    (event.headers, event.multi_value_headers) = headers(&parts.headers);
-    (
-        event.query_string_parameters,
-        event.multi_value_query_string_parameters,
-    ) = query(parts.uri.query().unwrap_or(""));
-    if let Some(id) = context.matched.id {
-        event.path_parameters = HashMap::from([("id".to_owned(), id)]);
+    let matched = context.matched;
+    let mut event = RestEvent::new(parts.method.clone(), matched.resource.path, &matched.path)
+        .stage(context.stage)
+        .headers(&parts.headers)
+        .query(parts.uri.query().unwrap_or(""))
+        .body(body)
+        .api_key(&context.key.id, context.key_value)
+        .request_id(context.request_id)
+        .source_ip(&context.peer.ip().to_string());
+    if let Some(id) = &matched.id {
+        event = event.path_parameter("id", id);
     }
-    match std::str::from_utf8(body) {
-        _ if body.is_empty() => {}
-        Ok(text) => event.body = Some(text.to_owned()),
-        Err(_) => {
-            event.body = Some(base64::engine::general_purpose::STANDARD.encode(body));
-            event.is_base64_encoded = true;
-        }
-    }
+    let mut event = event.build();
     let request_context = &mut event.request_context;
-    request_context.http_method = parts.method.clone();
-    request_context.stage = Some(context.stage.to_owned());
-    request_context.path = Some(format!("/{}{}", context.stage, context.path));
-    request_context.resource_path = Some(context.matched.resource.to_owned());
-    request_context.request_id = Some(context.request_id.to_owned());
     request_context.protocol = Some(format!("{:?}", parts.version));
     request_context.apiid = Some("local".to_owned());
     request_context.request_time_epoch = SystemTime::now()
@@ -66,45 +65,53 @@ pub(super) fn to_event(
         .map_or(0, |since| {
             i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
         });
-    request_context.identity.api_key = Some(context.key_value.to_owned());
-    request_context.identity.api_key_id = Some(context.key.id.clone());
-    request_context.identity.source_ip = Some(context.peer.ip().to_string());
-    request_context.identity.user_agent = parts
-        .headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     event
 }
 
-/// `headers` holds each name's last value, `multiValueHeaders` all of them.
-fn headers(headers: &HeaderMap) -> (HeaderMap, HeaderMap) {
-    let mut last = HeaderMap::new();
-    for (name, value) in headers {
-        last.insert(name.clone(), value.clone());
-    }
-    (last, headers.clone())
+/// The HTTP response for the function's answer, or API Gateway's 502 for an
+/// answer it cannot send.
+pub(super) fn from_function(
+    response: ApiGatewayProxyResponse,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let (status, headers, body) = from_response(response);
+    http_response(status, headers, body, request_id)
 }
 
-/// The query string decoded, as the last-value and multi-value maps.
-fn query(raw: &str) -> (QueryMap, QueryMap) {
-    let mut multi: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
-        multi
-            .entry(name.into_owned())
-            .or_default()
-            .push(value.into_owned());
+/// One of API Gateway's own answers: `{"message":"..."}` and its error type.
+pub(super) fn refused(refusal: Refusal, request_id: &str) -> Response<Full<Bytes>> {
+    let wire = refusal.wire();
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static(wire.error_type),
+    );
+    if let Some(seconds) = wire.retry_after {
+        headers.insert("retry-after", HeaderValue::from(seconds));
     }
-    let last: HashMap<String, String> = multi
-        .iter()
-        .filter_map(|(name, values)| Some((name.clone(), values.last()?.clone())))
-        .collect();
-    (QueryMap::from(last), QueryMap::from(multi))
+    let body = Bytes::from(format!(r#"{{"message":"{}"}}"#, wire.message));
+    http_response(wire.status.as_u16(), headers, body, request_id)
+}
+
+fn http_response(
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    *response.headers_mut() = headers;
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
 }
 
 /// The HTTP response for the function's answer: status, every header, and the
 /// body, decoded from base64 when the function says so.
-pub(super) fn from_response(response: ApiGatewayProxyResponse) -> (u16, HeaderMap, Bytes) {
+fn from_response(response: ApiGatewayProxyResponse) -> (u16, HeaderMap, Bytes) {
     let Ok(status) = u16::try_from(response.status_code) else {
         return bad_gateway();
     };
@@ -181,15 +188,6 @@ mod tests {
         assert_eq!(strip_stage("/prod", "prod"), None);
         assert_eq!(strip_stage("/production/rolls", "prod"), None);
         assert_eq!(strip_stage("/rolls", "prod"), None);
-    }
-
-    #[test]
-    fn query_keeps_last_and_all_values() {
-        let (last, multi) = query("limit=2&limit=3&rolled_by=a%20b&cursor=");
-        assert_eq!(last.first("limit"), Some("3"));
-        assert_eq!(multi.all("limit"), Some(vec!["2", "3"]));
-        assert_eq!(last.first("rolled_by"), Some("a b"));
-        assert_eq!(last.first("cursor"), Some(""));
     }
 
     #[test]

@@ -10,25 +10,18 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderValue, Method};
-use aws_lambda_events::query_map::QueryMap;
-use std::collections::HashMap;
+use dice_lambda::RestEvent;
 
 pub use dice_lambda::testkit::{KEY_ID, KEY_VALUE};
 
 /// An event for `method` on `path` (the resource path) on stage `prod`.
 pub fn event(method: Method, path: &str) -> ApiGatewayProxyRequest {
-    let mut event = ApiGatewayProxyRequest::default();
-    event.http_method = method.clone();
-    event.path = Some(path.to_owned());
-    event.resource = Some(path.to_owned());
-    event.request_context.http_method = method;
-    event.request_context.stage = Some("prod".to_owned());
-    event.request_context.path = Some(format!("/prod{path}"));
-    event.request_context.request_id = Some("req-0001".to_owned());
-    event.request_context.identity.api_key_id = Some(KEY_ID.to_owned());
-    event.request_context.identity.api_key = Some(KEY_VALUE.to_owned());
-    event.request_context.identity.source_ip = Some("127.0.0.1".to_owned());
-    event
+    RestEvent::new(method, path, path)
+        .stage("prod")
+        .request_id("req-0001")
+        .api_key(KEY_ID, KEY_VALUE)
+        .source_ip("127.0.0.1")
+        .build()
 }
 
 /// A POST of `body` to `path`.
@@ -43,20 +36,16 @@ pub fn post(path: &str, body: &str) -> ApiGatewayProxyRequest {
 
 /// A GET of `path` with query parameters.
 pub fn get(path: &str, query: &[(&str, &str)]) -> ApiGatewayProxyRequest {
-    let mut event = event(Method::GET, path);
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for (k, v) in query {
-        map.entry((*k).to_owned())
-            .or_default()
-            .push((*v).to_owned());
-    }
-    let single: HashMap<String, String> = map
-        .iter()
-        .map(|(k, v)| (k.clone(), v.last().unwrap().clone()))
-        .collect();
-    event.query_string_parameters = QueryMap::from(single);
-    event.multi_value_query_string_parameters = QueryMap::from(map);
-    event
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    RestEvent::new(Method::GET, path, path)
+        .stage("prod")
+        .request_id("req-0001")
+        .api_key(KEY_ID, KEY_VALUE)
+        .source_ip("127.0.0.1")
+        .query(&query)
+        .build()
 }
 
 /// The same event with an `Idempotency-Key` header.

@@ -1,0 +1,108 @@
+//! [`ApiError`], everything a request can fail with, and its one mapping to HTTP.
+
+use std::time::Duration;
+
+use dice_core::{ErrorCode, InvalidInput};
+
+use crate::routes::Unrouted;
+
+/// Why a request did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The event has no API key id and anonymous calls are not allowed.
+    #[error("this API requires an API key")]
+    Forbidden,
+    /// No route has this path.
+    #[error("no route for {0}")]
+    NoRoute(String),
+    /// The route exists, but not for this method.
+    #[error("method not allowed; allowed: {allow}")]
+    MethodNotAllowed {
+        /// The methods the route has, for the `Allow` header.
+        allow: String,
+    },
+    /// The body is larger than the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The request broke a rule of the API.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// The store failed or refused.
+    #[error(transparent)]
+    Store(#[from] dice_core::Error),
+}
+
+/// How an error looks on the wire.
+pub(crate) struct Wire {
+    pub(crate) status: u16,
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
+    pub(crate) allow: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    /// Whether the message hides the cause, which goes to the log instead.
+    pub(crate) internal: bool,
+}
+
+impl ApiError {
+    /// The error for a request `path` that [`route`](crate::routes::route) found no route for.
+    pub(crate) fn unrouted(unrouted: Unrouted, path: &str) -> Self {
+        match unrouted {
+            // The path is the client's text: quote back a bounded part of it.
+            Unrouted::NoResource => Self::NoRoute(path.chars().take(100).collect()),
+            Unrouted::NoMethod(resource) => Self::MethodNotAllowed {
+                allow: resource.allow(),
+            },
+        }
+    }
+
+    /// The status, code, client-facing message and headers of this error: the
+    /// only place where errors meet HTTP.
+    pub(crate) fn wire(&self) -> Wire {
+        let plain = |status, code| Wire {
+            status,
+            code,
+            message: self.to_string(),
+            allow: None,
+            retry_after: None,
+            internal: false,
+        };
+        match self {
+            Self::Forbidden => plain(403, ErrorCode::Forbidden),
+            Self::NoRoute(_) => plain(404, ErrorCode::RouteNotFound),
+            Self::MethodNotAllowed { allow } => Wire {
+                allow: Some(allow.clone()),
+                ..plain(405, ErrorCode::MethodNotAllowed)
+            },
+            Self::PayloadTooLarge { .. } => plain(413, ErrorCode::PayloadTooLarge),
+            Self::Invalid(invalid) => plain(400, invalid.code()),
+            Self::Store(err) => match err {
+                dice_core::Error::Invalid(invalid) => plain(400, invalid.code()),
+                dice_core::Error::NotFound(_) => plain(404, ErrorCode::NotFound),
+                dice_core::Error::IdempotencyConflict => Wire {
+                    message: "this Idempotency-Key was already used with a different request"
+                        .to_owned(),
+                    ..plain(422, ErrorCode::IdempotencyKeyReused)
+                },
+                dice_core::Error::Unavailable { retry_after, .. } => Wire {
+                    status: 503,
+                    code: ErrorCode::Unavailable,
+                    message: "the database is unavailable; retry later".to_owned(),
+                    allow: None,
+                    retry_after: Some(*retry_after),
+                    internal: true,
+                },
+                _ => Wire {
+                    status: 500,
+                    code: ErrorCode::Internal,
+                    message: "internal error".to_owned(),
+                    allow: None,
+                    retry_after: None,
+                    internal: true,
+                },
+            },
+        }
+    }
+}

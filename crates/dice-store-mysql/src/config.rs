@@ -391,7 +391,7 @@ mod tests {
 
     fn variable_of(vars: &[(&str, &str)]) -> String {
         match from(vars).unwrap_err() {
-            Error::Config { variable, .. } => variable.to_owned(),
+            Error::Config(err) => err.variable.to_owned(),
             other => panic!("not a config error: {other}"),
         }
     }
@@ -486,6 +486,19 @@ mod tests {
             variable_of(&[("DATABASE_URL", "mysql://u@h/db"), ("DB_HOST", "h")]),
             "DATABASE_URL"
         );
+    }
+
+    #[test]
+    fn config_errors_are_the_shared_type_and_read_as_one_line() {
+        let err = from(&[("DB_HOST", "h")]).unwrap_err();
+        assert_eq!(err.to_string(), "DB_USER is required with DB_HOST");
+        match err {
+            Error::Config(shared) => assert_eq!(
+                shared,
+                dice_core::ConfigError::new("DB_USER", "is required with DB_HOST")
+            ),
+            other => panic!("not a config error: {other}"),
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! ```
 
 mod actor;
+mod config_error;
 mod error;
 mod idempotency_key;
 mod outcome;
@@ -38,6 +39,7 @@ pub mod testkit;
 pub use async_trait::async_trait;
 
 pub use actor::Actor;
+pub use config_error::ConfigError;
 pub use error::{Error, ErrorCode, InvalidInput, Result, Source};
 pub use idempotency_key::IdempotencyKey;
 pub use outcome::Outcome;

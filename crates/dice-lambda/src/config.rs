@@ -109,7 +109,9 @@ fn mysql(
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<MysqlConfig, ConfigError> {
     MysqlConfig::from_lookup(preset, lookup).map_err(|err| match err {
-        dice_store_mysql::Error::Config { variable, problem } => ConfigError { variable, problem },
+        dice_store_mysql::Error::Config(dice_core::ConfigError { variable, problem }) => {
+            ConfigError { variable, problem }
+        }
         other => ConfigError {
             variable: "DATABASE_URL",
             problem: other.to_string(),

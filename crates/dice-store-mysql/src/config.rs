@@ -2,6 +2,7 @@
 //! environment or from code.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -176,72 +177,38 @@ impl MysqlConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
-        let mut config = match (get("DATABASE_URL"), get("DB_HOST")) {
-            (Some(_), Some(_)) => {
-                return Err(Error::config(
-                    "DATABASE_URL",
-                    "and DB_HOST are both set; use one or the other",
-                ));
-            }
-            (Some(url), None) => Self::from_url(&url, preset)?,
-            (None, Some(host)) => {
-                let user = get("DB_USER")
-                    .ok_or_else(|| Error::config("DB_USER", "is required with DB_HOST"))?;
-                let database = get("DB_NAME").unwrap_or_else(|| "dice".to_owned());
-                let mut config = Self::new(host, user, database, preset);
-                config.password = get("DB_PASS").map(Password::new);
-                if let Some(port) = get("DB_PORT") {
-                    config.port = parse_number("DB_PORT", &port, 1..=65535)?;
-                }
-                config
-            }
-            (None, None) => return Err(Error::config("DATABASE_URL", "or DB_HOST must be set")),
-        };
-        config.tls = match (get("DB_TLS").as_deref(), get("DB_TLS_CA")) {
-            (None | Some("off"), None) => Tls::Off,
-            (Some("required"), None) => Tls::Required,
-            (None | Some("verify"), Some(ca_file)) => Tls::VerifyCa {
-                ca_file: ca_file.into(),
-            },
-            (Some("verify"), None) => {
-                return Err(Error::config(
-                    "DB_TLS_CA",
-                    "must name the CA bundle when DB_TLS=verify",
-                ));
-            }
-            (Some("off" | "required"), Some(_)) => {
-                return Err(Error::config(
-                    "DB_TLS",
-                    "must be verify when DB_TLS_CA is set",
-                ));
-            }
-            (Some(_), _) => return Err(Error::config("DB_TLS", "must be off, required or verify")),
-        };
-        if let Tls::VerifyCa { ca_file } = &config.tls {
-            if !ca_file.is_file() {
-                return Err(Error::config(
-                    "DB_TLS_CA",
-                    format!("{} is not a readable file", ca_file.display()),
-                ));
+        let mut config = Self::locate(preset, &get)?;
+        config.tls = tls_from(&get)?;
+        for number in NUMBERS {
+            if let Some(text) = get(number.variable) {
+                (number.apply)(&mut config, number.parse(&text)?);
             }
         }
-        if let Some(max) = get("DB_POOL_MAX") {
-            config.max_connections = parse_number("DB_POOL_MAX", &max, 1..=1000)?;
+        Ok(config)
+    }
+
+    /// Where the database is: `DATABASE_URL`, or `DB_HOST` and its companions.
+    fn locate(preset: Preset, get: &Lookup<'_>) -> Result<Self, Error> {
+        match (get("DATABASE_URL"), get("DB_HOST")) {
+            (Some(_), Some(_)) => Err(Error::config(
+                "DATABASE_URL",
+                "and DB_HOST are both set; use one or the other",
+            )),
+            (Some(url), None) => Self::from_url(&url, preset),
+            (None, Some(host)) => Self::from_host(host, preset, get),
+            (None, None) => Err(Error::config("DATABASE_URL", "or DB_HOST must be set")),
         }
-        if let Some(secs) = get("DB_CONNECT_TIMEOUT") {
-            config.connect_timeout =
-                Duration::from_secs(parse_number("DB_CONNECT_TIMEOUT", &secs, 1..=600)?);
-        }
-        if let Some(secs) = get("DB_QUERY_TIMEOUT") {
-            config.query_timeout =
-                Duration::from_secs(parse_number("DB_QUERY_TIMEOUT", &secs, 1..=3600)?);
-        }
-        if let Some(secs) = get("DICE_IDEMPOTENCY_TTL") {
-            config.key_ttl = Duration::from_secs(parse_number(
-                "DICE_IDEMPOTENCY_TTL",
-                &secs,
-                1..=30 * 24 * 3600,
-            )?);
+    }
+
+    /// The tutorial's variables: `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASS`, `DB_NAME`.
+    fn from_host(host: String, preset: Preset, get: &Lookup<'_>) -> Result<Self, Error> {
+        let user =
+            get("DB_USER").ok_or_else(|| Error::config("DB_USER", "is required with DB_HOST"))?;
+        let database = get("DB_NAME").unwrap_or_else(|| "dice".to_owned());
+        let mut config = Self::new(host, user, database, preset);
+        config.password = get("DB_PASS").map(Password::new);
+        if let Some(text) = get(PORT.variable) {
+            (PORT.apply)(&mut config, PORT.parse(&text)?);
         }
         Ok(config)
     }
@@ -313,26 +280,100 @@ impl MysqlConfig {
     }
 }
 
-fn parse_number<T: TryFrom<u64>>(
-    variable: &'static str,
-    text: &str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<T, Error> {
-    text.parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .and_then(|n| T::try_from(n).ok())
-        .ok_or_else(|| {
-            Error::config(
-                variable,
-                format!(
-                    "must be a whole number from {} to {}, not {text:?}",
-                    range.start(),
-                    range.end()
-                ),
-            )
-        })
+/// A variable looked up by name; empty counts as unset.
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// `DB_TLS` and `DB_TLS_CA`, which only make sense together.
+fn tls_from(get: &Lookup<'_>) -> Result<Tls, Error> {
+    let tls = match (get("DB_TLS").as_deref(), get("DB_TLS_CA")) {
+        (None | Some("off"), None) => Tls::Off,
+        (Some("required"), None) => Tls::Required,
+        (None | Some("verify"), Some(ca_file)) => Tls::VerifyCa {
+            ca_file: ca_file.into(),
+        },
+        (Some("verify"), None) => {
+            return Err(Error::config(
+                "DB_TLS_CA",
+                "must name the CA bundle when DB_TLS=verify",
+            ));
+        }
+        (Some("off" | "required"), Some(_)) => {
+            return Err(Error::config(
+                "DB_TLS",
+                "must be verify when DB_TLS_CA is set",
+            ));
+        }
+        (Some(_), _) => return Err(Error::config("DB_TLS", "must be off, required or verify")),
+    };
+    if let Tls::VerifyCa { ca_file } = &tls {
+        if !ca_file.is_file() {
+            return Err(Error::config(
+                "DB_TLS_CA",
+                format!("{} is not a readable file", ca_file.display()),
+            ));
+        }
+    }
+    Ok(tls)
 }
+
+/// A numeric variable: the values it accepts and the setting it makes.
+struct Number {
+    variable: &'static str,
+    range: RangeInclusive<u64>,
+    /// Stores a value from `range` (so the conversions in it cannot fail).
+    apply: fn(&mut MysqlConfig, u64),
+}
+
+impl Number {
+    fn parse(&self, text: &str) -> Result<u64, Error> {
+        text.parse::<u64>()
+            .ok()
+            .filter(|n| self.range.contains(n))
+            .ok_or_else(|| {
+                Error::config(
+                    self.variable,
+                    format!(
+                        "must be a whole number from {} to {}, not {text:?}",
+                        self.range.start(),
+                        self.range.end()
+                    ),
+                )
+            })
+    }
+}
+
+/// `DB_PORT`, read only with `DB_HOST` (a `DATABASE_URL` names its own port).
+const PORT: Number = Number {
+    variable: "DB_PORT",
+    range: 1..=65535,
+    apply: |config, port| config.port = u16::try_from(port).unwrap_or(config.port),
+};
+
+/// The numeric variables read whichever way the database is named.
+const NUMBERS: &[Number] = &[
+    Number {
+        variable: "DB_POOL_MAX",
+        range: 1..=1000,
+        apply: |config, max| {
+            config.max_connections = usize::try_from(max).unwrap_or(config.max_connections);
+        },
+    },
+    Number {
+        variable: "DB_CONNECT_TIMEOUT",
+        range: 1..=600,
+        apply: |config, secs| config.connect_timeout = Duration::from_secs(secs),
+    },
+    Number {
+        variable: "DB_QUERY_TIMEOUT",
+        range: 1..=3600,
+        apply: |config, secs| config.query_timeout = Duration::from_secs(secs),
+    },
+    Number {
+        variable: "DICE_IDEMPOTENCY_TTL",
+        range: 1..=30 * 24 * 3600,
+        apply: |config, secs| config.key_ttl = Duration::from_secs(secs),
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -350,7 +391,7 @@ mod tests {
 
     fn variable_of(vars: &[(&str, &str)]) -> String {
         match from(vars).unwrap_err() {
-            Error::Config { variable, .. } => variable.to_owned(),
+            Error::Config(err) => err.variable.to_owned(),
             other => panic!("not a config error: {other}"),
         }
     }
@@ -386,6 +427,24 @@ mod tests {
         let config = from(&[("DATABASE_URL", "mysql://u%40x:p%2Fw@127.0.0.1:3310/db")]).unwrap();
         assert_eq!((config.user.as_str(), config.port), ("u@x", 3310));
         assert_eq!(config.password.as_ref().map(Password::expose), Some("p/w"));
+    }
+
+    #[test]
+    fn numeric_variables_set_what_they_name() {
+        let config = from(&[
+            ("DATABASE_URL", "mysql://u@h/db"),
+            ("DB_POOL_MAX", "7"),
+            ("DB_CONNECT_TIMEOUT", "3"),
+            ("DB_QUERY_TIMEOUT", "4"),
+            ("DICE_IDEMPOTENCY_TTL", "60"),
+            ("DB_PORT", "3999"),
+        ])
+        .unwrap();
+        assert_eq!(config.max_connections, 7);
+        assert_eq!(config.connect_timeout, Duration::from_secs(3));
+        assert_eq!(config.query_timeout, Duration::from_secs(4));
+        assert_eq!(config.key_ttl, Duration::from_secs(60));
+        assert_eq!(config.port, 3306, "a URL names its own port");
     }
 
     #[test]
@@ -427,6 +486,19 @@ mod tests {
             variable_of(&[("DATABASE_URL", "mysql://u@h/db"), ("DB_HOST", "h")]),
             "DATABASE_URL"
         );
+    }
+
+    #[test]
+    fn config_errors_are_the_shared_type_and_read_as_one_line() {
+        let err = from(&[("DB_HOST", "h")]).unwrap_err();
+        assert_eq!(err.to_string(), "DB_USER is required with DB_HOST");
+        match err {
+            Error::Config(shared) => assert_eq!(
+                shared,
+                dice_core::ConfigError::new("DB_USER", "is required with DB_HOST")
+            ),
+            other => panic!("not a config error: {other}"),
+        }
     }
 
     #[test]

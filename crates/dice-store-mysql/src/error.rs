@@ -1,18 +1,15 @@
 //! The crate's error type, for what happens outside a store call: reading the
 //! configuration, connecting, migrating.
 
+use dice_core::ConfigError;
+
 /// Why configuration, connecting or migrating failed.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A setting is missing or malformed; the message names the variable.
-    #[error("{variable} {problem}")]
-    Config {
-        /// The environment variable (or its equivalent builder setting).
-        variable: &'static str,
-        /// What is wrong with it.
-        problem: String,
-    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The database could not be reached in time.
     #[error("database unreachable: {0}")]
     Unreachable(String),
@@ -33,9 +30,6 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn config(variable: &'static str, problem: impl Into<String>) -> Self {
-        Self::Config {
-            variable,
-            problem: problem.into(),
-        }
+        Self::Config(ConfigError::new(variable, problem))
     }
 }

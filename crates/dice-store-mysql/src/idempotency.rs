@@ -42,68 +42,99 @@ impl Claim<'_> {
     }
 }
 
+/// What the key's row says to do after our claim on it found it taken.
+enum NextAction {
+    /// The same request was recorded first: answer what it got.
+    ReturnSaved(Recorded),
+    /// The key was first used with a different request.
+    Conflict,
+    /// The key is past its time to live: delete it, then claim it again.
+    ReclaimExpired,
+    /// The key vanished (purged) between our claim and our read: claim again.
+    ClaimAgain,
+}
+
+/// The key's row, as `sql::KEY_READ` returns it.
+type KeyRow = (Vec<u8>, String, bool);
+
 /// One attempt on one connection. Overlapping calls with the same key queue on
 /// the key's row lock; the first to commit wins, the others roll back their
 /// rolls and replay its answer.
 pub(crate) async fn record_once(mut conn: Conn, claim: &Claim<'_>) -> Result<Idempotent, OpError> {
     let hash = claim.request_hash()?;
-    let ttl_secs = claim.ttl.as_secs();
     for _ in 0..MAX_ROUNDS {
-        let mut tx = conn.start_transaction(TxOpts::default()).await?;
-        let rolls = insert_rolls(
-            &mut tx,
-            claim.request.rolls(),
-            claim.created_by,
-            claim.id_step,
-        )
-        .await?;
-        let recorded = Recorded::matching(claim.request, rolls)
-            .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
-        let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
-        let params = (
-            claim.scope(),
-            claim.key.as_str(),
-            hash.as_slice(),
-            response.as_str(),
-        );
-        match tx.exec_drop(sql::KEY_INSERT, params).await {
-            Ok(()) => {
-                tx.commit().await?;
-                return Ok(Idempotent {
-                    recorded,
-                    replayed: false,
-                });
-            }
-            Err(mysql_async::Error::Server(err)) if err.code == DUPLICATE_KEY => {
-                tx.rollback().await?
-            }
-            Err(err) => return Err(err.into()),
+        if let Some(recorded) = try_claim(&mut conn, claim, &hash).await? {
+            return Ok(Idempotent {
+                recorded,
+                replayed: false,
+            });
         }
-
-        let existing: Option<(Vec<u8>, String, bool)> = conn
-            .exec_first(sql::KEY_READ, (ttl_secs, claim.scope(), claim.key.as_str()))
-            .await?;
-        match existing {
-            Some((_, _, true)) => {
-                conn.exec_drop(
-                    sql::KEY_DELETE_EXPIRED,
-                    (claim.scope(), claim.key.as_str(), ttl_secs),
-                )
-                .await?;
-            }
-            Some((stored_hash, response, false)) if stored_hash == hash => {
-                let recorded = serde_json::from_str(&response).map_err(|err| {
-                    Error::internal(format!("stored idempotent answer unreadable: {err}"))
-                })?;
+        match next_action(&mut conn, claim, &hash).await? {
+            NextAction::ReturnSaved(recorded) => {
                 return Ok(Idempotent {
                     recorded,
                     replayed: true,
                 });
             }
-            Some(_) => return Err(Error::IdempotencyConflict.into()),
-            // Purged between our insert and our read: try again.
-            None => {}
+            NextAction::Conflict => return Err(Error::IdempotencyConflict.into()),
+            NextAction::ReclaimExpired => {
+                let params = (claim.scope(), claim.key.as_str(), claim.ttl.as_secs());
+                conn.exec_drop(sql::KEY_DELETE_EXPIRED, params).await?;
+            }
+            NextAction::ClaimAgain => {}
         }
     }
     Err(Error::internal("idempotency key kept changing under concurrent use").into())
+}
+
+/// Records the rolls and the key in one transaction; `None` when the key is
+/// already taken, in which case nothing was recorded.
+async fn try_claim(
+    conn: &mut Conn,
+    claim: &Claim<'_>,
+    hash: &[u8],
+) -> Result<Option<Recorded>, OpError> {
+    let mut tx = conn.start_transaction(TxOpts::default()).await?;
+    let rolls = insert_rolls(
+        &mut tx,
+        claim.request.rolls(),
+        claim.created_by,
+        claim.id_step,
+    )
+    .await?;
+    let recorded = Recorded::matching(claim.request, rolls)
+        .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
+    let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
+    let params = (claim.scope(), claim.key.as_str(), hash, response.as_str());
+    match tx.exec_drop(sql::KEY_INSERT, params).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Some(recorded))
+        }
+        Err(mysql_async::Error::Server(err)) if err.code == DUPLICATE_KEY => {
+            tx.rollback().await?;
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Reads the key that our claim found taken, and decides what follows.
+async fn next_action(
+    conn: &mut Conn,
+    claim: &Claim<'_>,
+    hash: &[u8],
+) -> Result<NextAction, OpError> {
+    let params = (claim.ttl.as_secs(), claim.scope(), claim.key.as_str());
+    let row: Option<KeyRow> = conn.exec_first(sql::KEY_READ, params).await?;
+    Ok(match row {
+        None => NextAction::ClaimAgain,
+        Some((_, _, true)) => NextAction::ReclaimExpired,
+        Some((stored_hash, _, false)) if stored_hash != hash => NextAction::Conflict,
+        Some((_, response, false)) => {
+            NextAction::ReturnSaved(serde_json::from_str(&response).map_err(|err| {
+                Error::internal(format!("stored idempotent answer unreadable: {err}"))
+            })?)
+        }
+    })
 }

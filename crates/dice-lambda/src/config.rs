@@ -1,7 +1,6 @@
 //! What the binaries read from their environment, checked before anything runs.
 
-use std::fmt;
-
+pub use dice_core::ConfigError;
 use dice_store_mysql::{MysqlConfig, Preset};
 
 use crate::Options;
@@ -26,24 +25,6 @@ pub struct Config {
     /// default in Lambda, where DDL is a deployment step, not a cold-start one.
     pub migrate: bool,
 }
-
-/// A variable that is missing or malformed; its `Display` is the one line a
-/// user needs: the variable and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable.
-    pub variable: &'static str,
-    /// What is wrong with it.
-    pub problem: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.variable, self.problem)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// What to do when no database is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,18 +60,13 @@ impl Config {
             None if database_named => StoreConfig::Mysql(mysql(preset, &lookup)?),
             None if without_database == WithoutDatabase::UseMemory => StoreConfig::Memory,
             None => {
-                return Err(ConfigError {
-                    variable: "DATABASE_URL",
-                    problem:
-                        "or DB_HOST must be set (or DICE_STORE=memory to keep rolls in memory)"
-                            .to_owned(),
-                });
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "or DB_HOST must be set (or DICE_STORE=memory to keep rolls in memory)",
+                ));
             }
             Some(_) => {
-                return Err(ConfigError {
-                    variable: "DICE_STORE",
-                    problem: "must be mysql or memory".to_owned(),
-                });
+                return Err(ConfigError::new("DICE_STORE", "must be mysql or memory"));
             }
         };
         Ok(Self {
@@ -109,13 +85,8 @@ fn mysql(
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<MysqlConfig, ConfigError> {
     MysqlConfig::from_lookup(preset, lookup).map_err(|err| match err {
-        dice_store_mysql::Error::Config(dice_core::ConfigError { variable, problem }) => {
-            ConfigError { variable, problem }
-        }
-        other => ConfigError {
-            variable: "DATABASE_URL",
-            problem: other.to_string(),
-        },
+        dice_store_mysql::Error::Config(err) => err,
+        other => ConfigError::new("DATABASE_URL", other.to_string()),
     })
 }
 
@@ -123,10 +94,7 @@ fn flag(variable: &'static str, value: Option<String>) -> Result<bool, ConfigErr
     match value.as_deref() {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
-        Some(_) => Err(ConfigError {
-            variable,
-            problem: "must be true or false".to_owned(),
-        }),
+        Some(_) => Err(ConfigError::new(variable, "must be true or false")),
     }
 }
 

@@ -50,9 +50,8 @@ async fn config_from_env() -> Result<Config, Error> {
         Some(arn) => {
             let port = match env("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT") {
                 None => secrets::DEFAULT_PORT,
-                Some(port) => port.parse().map_err(|_| ConfigError {
-                    variable: "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
-                    problem: "is not a port".to_owned(),
+                Some(port) => port.parse().map_err(|_| {
+                    ConfigError::new("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "is not a port")
                 })?,
             };
             let token = env("AWS_SESSION_TOKEN").unwrap_or_default();

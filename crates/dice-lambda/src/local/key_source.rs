@@ -1,8 +1,8 @@
 //! [`KeySource`]: the keys the gateway accepts, re-read when the keys file
 //! changes.
 
-use std::path::PathBuf;
-use std::sync::RwLock;
+use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 use std::time::SystemTime;
 
 use super::keys::{self, KeyRecord, KeysError, KeysFile};
@@ -12,7 +12,40 @@ use super::keys::{self, KeyRecord, KeysError, KeysFile};
 pub struct KeySource {
     file: Option<PathBuf>,
     extra: Option<KeyRecord>,
-    loaded: RwLock<(Option<SystemTime>, Vec<KeyRecord>)>,
+    loaded: RwLock<Loaded>,
+}
+
+#[derive(Debug, Default)]
+struct Loaded {
+    /// The file's version last read: `None` before the first read,
+    /// `Some(None)` while the file does not exist.
+    version: Option<Option<Version>>,
+    keys: Vec<KeyRecord>,
+}
+
+/// What tells one version of the keys file from the next. Saves replace the
+/// file by renaming a new one over it, so the inode changes with every save,
+/// even two within the file system's timestamp granularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Version {
+    inode: u64,
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl Version {
+    fn of(path: &Path) -> Option<Self> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Self {
+            inode,
+            modified: metadata.modified().ok(),
+            len: metadata.len(),
+        })
+    }
 }
 
 impl KeySource {
@@ -22,7 +55,7 @@ impl KeySource {
         let source = Self {
             file,
             extra,
-            loaded: RwLock::new((None, Vec::new())),
+            loaded: RwLock::default(),
         };
         source.refresh()?;
         Ok(source)
@@ -30,34 +63,30 @@ impl KeySource {
 
     /// Whether any key can be used.
     pub fn is_empty(&self) -> bool {
-        self.extra.is_none()
-            && self
-                .loaded
-                .read()
-                .map(|loaded| loaded.1.is_empty())
-                .unwrap_or(true)
+        self.extra.is_none() && self.read().keys.is_empty()
     }
 
-    /// Re-reads the file if it changed since the last read. A file that went
-    /// bad keeps the keys last read good, so a half-edited file locks no one out.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        // Every write replaces whole values, so a poisoned lock still guards
+        // consistent keys.
+        self.loaded.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Re-reads the file if it changed since the last read, once per change.
+    /// A file that went bad keeps the keys last read good, so a half-edited
+    /// file locks no one out.
     fn refresh(&self) -> Result<(), KeysError> {
         let Some(path) = &self.file else {
             return Ok(());
         };
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        if self
-            .loaded
-            .read()
-            .map(|loaded| loaded.0 == modified)
-            .unwrap_or(false)
-            && modified.is_some()
-        {
+        let version = Version::of(path);
+        if self.read().version == Some(version) {
             return Ok(());
         }
-        let file = KeysFile::load(path)?;
-        if let Ok(mut loaded) = self.loaded.write() {
-            *loaded = (modified, file.keys);
-        }
+        let file = KeysFile::load(path);
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        loaded.version = Some(version);
+        loaded.keys = file?.keys;
         Ok(())
     }
 
@@ -66,8 +95,8 @@ impl KeySource {
         if let Err(err) = self.refresh() {
             tracing::warn!(error = %err, "keeping the keys last read");
         }
-        let loaded = self.loaded.read().ok()?;
-        keys::find(loaded.1.iter().chain(self.extra.as_ref()), value)
+        let loaded = self.read();
+        keys::find(loaded.keys.iter().chain(self.extra.as_ref()), value)
             .filter(|key| key.enabled)
             .cloned()
     }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use dice_store_mysql::Preset;
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::value::RawValue;
 
 use crate::config::{Config, ConfigError, WithoutDatabase};
 use crate::{Error, Service, runtime_api, secrets};
@@ -73,16 +74,46 @@ async fn config_from_env() -> Result<Config, Error> {
 
 /// Answers events from the Runtime API until the instance ends.
 pub async fn run(service: &Service) -> Result<(), Error> {
-    lambda_runtime::run(service_fn(
-        |event: LambdaEvent<ApiGatewayProxyRequest>| async move {
-            let deadline = deadline(event.context.deadline);
-            Ok::<ApiGatewayProxyResponse, lambda_runtime::Error>(
-                service.handle(&event.payload, deadline).await,
-            )
-        },
-    ))
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Box<RawValue>>| async move {
+        let request = parse_event(&event.payload)?;
+        let deadline = deadline(event.context.deadline);
+        Ok::<ApiGatewayProxyResponse, InvalidEvent>(service.handle(&request, deadline).await)
+    }))
     .await
     .map_err(|err| Error::RuntimeApi(err.to_string()))
+}
+
+/// An invocation whose payload is not an API Gateway REST proxy event: the
+/// function answers it with an error of type `InvalidEvent`.
+#[derive(Debug, thiserror::Error)]
+#[error("not an API Gateway REST proxy event: {0}")]
+pub struct InvalidEvent(String);
+
+impl From<InvalidEvent> for Diagnostic {
+    fn from(err: InvalidEvent) -> Self {
+        Self {
+            error_type: "InvalidEvent".to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}
+
+/// Only the method is read before the whole event: an empty or missing one,
+/// which the event type would take for `GET`, is refused.
+#[derive(serde::Deserialize)]
+struct MethodProbe<'a> {
+    #[serde(rename = "httpMethod", borrow)]
+    http_method: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The REST proxy event in `payload`, refusing what API Gateway never sends.
+pub fn parse_event(payload: &RawValue) -> Result<ApiGatewayProxyRequest, InvalidEvent> {
+    let probe: MethodProbe<'_> =
+        serde_json::from_str(payload.get()).map_err(|err| InvalidEvent(err.to_string()))?;
+    if probe.http_method.is_none_or(|method| method.is_empty()) {
+        return Err(InvalidEvent("httpMethod is missing or empty".to_owned()));
+    }
+    serde_json::from_str(payload.get()).map_err(|err| InvalidEvent(err.to_string()))
 }
 
 /// The invocation's deadline (milliseconds since the epoch; 0 for none) as an

@@ -3,11 +3,21 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// The log level filter: `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`.
+/// `lambda_runtime` logs every raw event at TRACE under this target: API key
+/// values, bodies and all. That line is never let through, at any level.
+const RAW_EVENT_TARGET: &str = "lambda_runtime::layers::api_response=debug";
+
+/// The log level filter: `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else
+/// `info`; never below DEBUG for the runtime's raw event line.
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("RUST_LOG")
+    let filter = EnvFilter::try_from_env("RUST_LOG")
         .or_else(|_| EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL"))
-        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    match RAW_EVENT_TARGET.parse() {
+        Ok(directive) => filter.add_directive(directive),
+        // A constant that parses; were it not to, log nothing rather than secrets.
+        Err(_) => EnvFilter::new("off"),
+    }
 }
 
 /// JSON lines on stdout, with the fields of the current span (Lambda's request id).

@@ -327,3 +327,78 @@ async fn outside_lambda_it_says_what_is_missing() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_level_no_log_line_holds_a_key_value_a_password_or_a_body() {
+    let db = TestDb::create().await;
+    let url = db.create_user(PASSWORD).await;
+    for level in [
+        ("RUST_LOG", "trace"),
+        ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+        // Even asked for by name, the runtime's raw event line stays out.
+        (
+            "RUST_LOG",
+            "trace,lambda_runtime::layers::api_response=trace",
+        ),
+    ] {
+        let api = RuntimeApi::start().await;
+        let function = Function::spawn(
+            &api,
+            &[
+                ("DATABASE_URL", url.as_str()),
+                ("DICE_MIGRATE", "true"),
+                level,
+            ],
+        );
+        let body = format!(r#"{{"outcome":6,"rolled_by":"{BODY_MARKER}"}}"#);
+        assert_eq!(call(&api, &post("/rolls", &body)).await.0, 201);
+        assert_eq!(call(&api, &post("/rolls", "not json")).await.0, 400);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let logs = function.output();
+        assert!(
+            logs.iter().any(|l| l.contains("TRACE")),
+            "{level:?} logs at TRACE: {logs:?}"
+        );
+        for line in &logs {
+            for secret in [PASSWORD, KEY_VALUE, BODY_MARKER] {
+                assert!(
+                    !line.contains(secret),
+                    "{level:?}: {secret:?} logged: {line}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_api_gateway_never_sends_fail_as_invalid_events() {
+    let api = RuntimeApi::start().await;
+    let _function = Function::spawn(&api, &[("DICE_STORE", "memory")]);
+    let mut empty_method = post("/rolls", r#"{"outcome":1}"#);
+    empty_method["httpMethod"] = json!("");
+    let mut no_method = post("/rolls", r#"{"outcome":1}"#);
+    no_method.as_object_mut().unwrap().remove("httpMethod");
+    let mut wrong_type = post("/rolls", r#"{"outcome":1}"#);
+    wrong_type["headers"] = json!(42);
+    for event in [
+        empty_method,
+        no_method,
+        wrong_type,
+        json!([1, 2]),
+        json!("text"),
+    ] {
+        let Outcome::Error(error) = api.invoke(&event).await else {
+            panic!("{event} was answered as if it were a request");
+        };
+        assert_eq!(error["errorType"], "InvalidEvent", "{error}");
+        assert!(
+            error["errorMessage"]
+                .as_str()
+                .unwrap()
+                .starts_with("not an API Gateway REST proxy event"),
+            "{error}"
+        );
+    }
+    // The instance keeps serving.
+    assert_eq!(call(&api, &post("/rolls", r#"{"outcome":1}"#)).await.0, 201);
+}

@@ -7,6 +7,8 @@
     clippy::panic
 )]
 
+pub mod local;
+
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderValue, Method};

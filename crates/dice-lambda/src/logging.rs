@@ -32,9 +32,11 @@ pub fn init_json() {
         .try_init();
 }
 
-/// Human-readable lines on stderr, for running on a workstation.
+/// Human-readable lines on stderr, for running on a workstation; coloured only
+/// when stderr is a terminal, so a log redirected to a file stays plain text.
 pub fn init_text() {
     let _ = tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter())
         .with_writer(std::io::stderr)
         .try_init();

@@ -57,7 +57,8 @@ async fn the_tutorials_curl_records_a_row_in_mysql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_key_is_printed_once_and_works() {
-    let local = Local::start(&["--keys-file", "/nonexistent/keys.json"], &[]).await;
+    let file = keys_file("generated");
+    let local = Local::start(&["--keys-file", file.to_str().unwrap()], &[]).await;
     let key = local.generated_key.clone().expect("a key was printed");
     assert_eq!(local.post("/rolls", &key, r#"{"outcome":1}"#).await.0, 201);
     assert!(

@@ -2,8 +2,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use dice_core::ConfigError;
 
 use super::key_commands::{self, KeysCommand};
 use super::plan::{Period, Plan, Quota, Throttle};
@@ -61,27 +63,31 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Requests handled at once; more wait their turn.
-    #[arg(long, default_value_t = 64)]
-    pub max_in_flight: usize,
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_in_flight: u32,
     /// Seconds a request may wait for its turn before 503 with Retry-After.
-    #[arg(long, default_value_t = 10)]
-    pub queue_timeout: u64,
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    pub queue_timeout: Duration,
     /// Seconds the function may take, like API Gateway's integration timeout.
-    #[arg(long, default_value_t = 29)]
-    pub timeout: u64,
+    #[arg(long, default_value = "29", value_parser = seconds)]
+    pub timeout: Duration,
+    /// Seconds a client may take to send a request's headers, and again its
+    /// body; a kept-alive connection idle this long is closed.
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    pub read_timeout: Duration,
 }
 
 /// A usage plan given on the command line.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Throttle: steady requests per second per key (needs --burst).
-    #[arg(long, requires = "burst")]
+    #[arg(long, requires = "burst", allow_negative_numbers = true, value_parser = rate)]
     pub rate: Option<f64>,
     /// Throttle: requests a key may send at once (needs --rate).
-    #[arg(long, requires = "rate")]
+    #[arg(long, requires = "rate", value_parser = clap::value_parser!(u32).range(1..))]
     pub burst: Option<u32>,
     /// Quota: requests per key per --quota-period.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub quota: Option<u64>,
     /// The quota's period: day, week or month.
     #[arg(long, default_value = "day")]
@@ -90,16 +96,32 @@ pub struct PlanArgs {
 
 impl PlanArgs {
     /// The plan the flags describe; `None` when they set no limit.
-    pub fn plan(&self) -> Option<Plan> {
-        let throttle = self
-            .rate
-            .zip(self.burst)
-            .map(|(rate, burst)| Throttle { rate, burst });
-        let quota = self.quota.map(|limit| Quota {
-            limit,
-            period: self.quota_period,
-        });
-        (throttle.is_some() || quota.is_some()).then_some(Plan { throttle, quota })
+    pub fn plan(&self) -> Result<Option<Plan>, ConfigError> {
+        let throttle = match self.rate.zip(self.burst) {
+            Some((rate, burst)) => Some(Throttle::new(rate, burst)?),
+            None => None,
+        };
+        let quota = match self.quota {
+            Some(limit) => Some(Quota::new(limit, self.quota_period)?),
+            None => None,
+        };
+        Ok((throttle.is_some() || quota.is_some()).then_some(Plan { throttle, quota }))
+    }
+}
+
+/// A `--rate`: requests per second, a finite number above 0.
+fn rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.parse().map_err(|_| "must be a number".to_owned())?;
+    Throttle::new(rate, 1)
+        .map(|t| t.rate)
+        .map_err(|err| err.problem)
+}
+
+/// A timeout in whole seconds, from 1 to a day.
+fn seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(secs @ 1..=86_400) => Ok(Duration::from_secs(secs)),
+        _ => Err("must be a whole number of seconds from 1 to 86400".to_owned()),
     }
 }
 

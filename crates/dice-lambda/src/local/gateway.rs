@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::http::request::Parts;
 use aws_lambda_events::http::{Request, Response};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -37,7 +37,13 @@ pub struct Settings {
     pub queue_timeout: Duration,
     /// How long the function may take, as API Gateway's integration timeout.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers, and its body;
+    /// also how long a kept-alive connection may stay idle.
+    pub read_timeout: Duration,
 }
+
+/// The longest pause between two parts of a body, whatever the read timeout.
+const BODY_GAP: Duration = Duration::from_secs(10);
 
 /// The gateway in front of one service.
 pub struct Gateway {
@@ -77,38 +83,47 @@ impl Gateway {
         peer: SocketAddr,
     ) -> Response<Full<Bytes>> {
         let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let (parts, body) = request.into_parts();
+        let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
         let request_id = keys::random_token(20).unwrap_or_else(|_| "local".to_owned());
-        let (response, key_id) = match self.admit(request).await {
-            Ok(admitted) => {
-                let key_id = admitted.key.id.clone();
-                (
-                    self.forward(admitted, peer, &request_id).await,
-                    Some(key_id),
-                )
-            }
-            Err((refusal, key_id)) => (refused(refusal, &request_id), key_id),
+        let matched = self.route(&parts);
+        // Which resource was asked for: `none` is why API Gateway answers 403.
+        let route = matched.as_ref().map_or("none", |m| m.resource.path);
+        let (response, key_id) = match matched {
+            Err(refusal) => (refused(refusal, &request_id), None),
+            Ok(matched) => match self.admit(parts, matched, body).await {
+                Ok(admitted) => {
+                    let key_id = admitted.key.id.clone();
+                    (
+                        self.forward(admitted, peer, &request_id).await,
+                        Some(key_id),
+                    )
+                }
+                Err((refusal, key_id)) => (refused(refusal, &request_id), key_id),
+            },
         };
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
             %method,
-            path = %path,
+            // Quoted, so a path cannot forge the fields after it.
+            path = ?path,
+            route,
             status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            duration_ms = %format_args!("{elapsed_ms:.2}"),
             key_id = key_id.as_deref().unwrap_or("-"),
             "request"
         );
         response
     }
 
-    /// API Gateway's checks, in its order: route, key, plan, then the body's
-    /// size. A refusal carries the key id once the key is known, for the log.
+    /// API Gateway's checks after the route, in its order: key, plan, then
+    /// the body's size and framing. A refusal carries the key id, for the log.
     async fn admit(
         &self,
-        request: Request<Incoming>,
+        parts: Parts,
+        matched: Matched,
+        body: Incoming,
     ) -> Result<Admitted, (Refusal, Option<String>)> {
-        let (parts, body) = request.into_parts();
-        let matched = self.route(&parts).map_err(|refusal| (refusal, None))?;
         let key_value = parts
             .headers
             .get("x-api-key")
@@ -124,10 +139,9 @@ impl Gateway {
         self.meter
             .admit(&key.id, plan)
             .map_err(|refusal| refused_for_key(refusal.into()))?;
-        let body = match Limited::new(body, GATEWAY_MAX_BODY).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(_) => return Err(refused_for_key(Refusal::RequestTooLong)),
-        };
+        let body = read_body(body, self.settings.read_timeout)
+            .await
+            .map_err(refused_for_key)?;
         Ok(Admitted {
             parts,
             matched,
@@ -178,10 +192,42 @@ impl Gateway {
         )
     }
 
+    /// How long a client may take to send a request, or stay idle between two.
+    pub fn read_timeout(&self) -> Duration {
+        self.settings.read_timeout
+    }
+
     async fn turn(&self) -> Option<SemaphorePermit<'_>> {
         tokio::time::timeout(self.settings.queue_timeout, self.turns.acquire())
             .await
             .ok()?
             .ok()
+    }
+}
+
+/// The body, at most API Gateway's 10 MB, all of it within `timeout` and no
+/// pause between two parts longer than [`BODY_GAP`].
+async fn read_body(body: Incoming, timeout: Duration) -> Result<Bytes, Refusal> {
+    let deadline = Instant::now() + timeout;
+    let mut body = Limited::new(body, GATEWAY_MAX_BODY);
+    let mut bytes = BytesMut::new();
+    loop {
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .min(BODY_GAP);
+        match tokio::time::timeout(wait, body.frame()).await {
+            Err(_) => return Err(Refusal::RequestTimeout),
+            Ok(None) => return Ok(bytes.freeze()),
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            Ok(Some(Err(err))) if err.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(Refusal::RequestTooLong);
+            }
+            // A malformed body: a bad chunk size, a wrong length, a missing CRLF.
+            Ok(Some(Err(_))) => return Err(Refusal::BadRequest),
+        }
     }
 }

@@ -90,6 +90,9 @@ pub(super) fn refused(refusal: Refusal, request_id: &str) -> Response<Full<Bytes
     if let Some(seconds) = wire.retry_after {
         headers.insert("retry-after", HeaderValue::from(seconds));
     }
+    if wire.close {
+        headers.insert("connection", HeaderValue::from_static("close"));
+    }
     let body = Bytes::from(format!(r#"{{"message":"{}"}}"#, wire.message));
     http_response(wire.status.as_u16(), headers, body, request_id)
 }

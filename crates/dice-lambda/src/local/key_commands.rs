@@ -47,7 +47,7 @@ pub fn run(path: &Path, command: KeysCommand, out: &mut dyn Write) -> Result<(),
     let mut file = KeysFile::load(path)?;
     match command {
         KeysCommand::Add { name, plan } => {
-            let (record, value) = file.add(&name, plan.plan())?;
+            let (record, value) = file.add(&name, plan.plan()?)?;
             file.save(path)?;
             writeln!(
                 out,

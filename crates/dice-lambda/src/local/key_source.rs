@@ -66,6 +66,11 @@ impl KeySource {
         self.extra.is_none() && self.read().keys.is_empty()
     }
 
+    /// How many keys the file held when last read well.
+    pub fn len_in_file(&self) -> usize {
+        self.read().keys.len()
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
         // Every write replaces whole values, so a poisoned lock still guards
         // consistent keys.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use dice_core::Timestamp;
+use dice_core::{ConfigError, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A key's limits.
@@ -21,8 +21,12 @@ pub struct Plan {
 }
 
 /// A token bucket: `burst` tokens at most, refilled at `rate` per second.
+///
+/// Read from a keys file through [`Throttle::new`]'s checks, so a file holding
+/// a rate of 0, a negative one or `null` is refused rather than throttling a
+/// key forever or not at all.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "ThrottleFields")]
 pub struct Throttle {
     /// Steady requests per second.
     pub rate: f64,
@@ -30,9 +34,9 @@ pub struct Throttle {
     pub burst: u32,
 }
 
-/// At most `limit` requests per `period`.
+/// At most `limit` requests per `period`; read through [`Quota::new`]'s checks.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "QuotaFields")]
 pub struct Quota {
     /// Requests allowed per period.
     pub limit: u64,
@@ -50,6 +54,65 @@ pub enum Period {
     Week,
     /// A calendar month.
     Month,
+}
+
+/// A throttle as written, before its checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThrottleFields {
+    rate: f64,
+    burst: u32,
+}
+
+/// A quota as written, before its checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaFields {
+    limit: u64,
+    period: Period,
+}
+
+impl Throttle {
+    /// A throttle of `rate` requests per second (finite, above 0) with bursts
+    /// of `burst` (at least 1).
+    pub fn new(rate: f64, burst: u32) -> Result<Self, ConfigError> {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(ConfigError::new(
+                "--rate",
+                format!("must be a finite number above 0, not {rate}"),
+            ));
+        }
+        if burst == 0 {
+            return Err(ConfigError::new("--burst", "must be at least 1"));
+        }
+        Ok(Self { rate, burst })
+    }
+}
+
+impl TryFrom<ThrottleFields> for Throttle {
+    type Error = ConfigError;
+
+    fn try_from(fields: ThrottleFields) -> Result<Self, ConfigError> {
+        Self::new(fields.rate, fields.burst)
+    }
+}
+
+impl Quota {
+    /// A quota of `limit` requests (at least 1) per `period`.
+    pub fn new(limit: u64, period: Period) -> Result<Self, ConfigError> {
+        if limit == 0 {
+            return Err(ConfigError::new("--quota", "must be at least 1"));
+        }
+        Ok(Self { limit, period })
+    }
+}
+
+impl TryFrom<QuotaFields> for Quota {
+    type Error = ConfigError;
+
+    fn try_from(fields: QuotaFields) -> Result<Self, ConfigError> {
+        Self::new(fields.limit, fields.period)
+    }
 }
 
 impl Period {

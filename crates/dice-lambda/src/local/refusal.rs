@@ -19,6 +19,10 @@ pub enum Refusal {
     LimitExceeded,
     /// Over API Gateway's 10 MB payload limit.
     RequestTooLong,
+    /// A body that breaks HTTP's framing (a bad chunk size, say).
+    BadRequest,
+    /// A request not sent in full within the read timeout.
+    RequestTimeout,
     /// No turn came within the queue timeout; try again shortly.
     ServiceUnavailable,
 }
@@ -34,6 +38,9 @@ pub struct Wire {
     pub error_type: &'static str,
     /// Seconds for `Retry-After`, when the client should retry.
     pub retry_after: Option<u32>,
+    /// Whether the connection closes after the answer: the rest of the
+    /// request was not read, so nothing after it can be trusted.
+    pub close: bool,
 }
 
 impl Refusal {
@@ -62,6 +69,16 @@ impl Refusal {
                 "Request Too Long",
                 "RequestTooLongException",
             ),
+            Self::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "BadRequestException",
+            ),
+            Self::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "RequestTimeoutException",
+            ),
             Self::ServiceUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service Unavailable",
@@ -73,6 +90,10 @@ impl Refusal {
             message,
             error_type,
             retry_after: (self == Self::ServiceUnavailable).then_some(1),
+            close: matches!(
+                self,
+                Self::RequestTooLong | Self::BadRequest | Self::RequestTimeout
+            ),
         }
     }
 }

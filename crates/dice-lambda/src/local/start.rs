@@ -5,8 +5,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
+use dice_core::ConfigError;
 use dice_store_mysql::Preset;
 use tokio::net::TcpListener;
 
@@ -33,14 +33,16 @@ pub(super) fn serve_until_stopped(
 }
 
 async fn run(keys_file: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let settings = settings(args)?;
     let service = Arc::new(Service::start(config()?).await?);
-    let keys = key_source(keys_file, out)?;
+    // Bound before a key is made, so a taken port prints no key it never serves.
     let listener = listen(args.port).await?;
     let bound = listener.local_addr().map_err(|source| Error::Listen {
         address: SocketAddr::from(([127, 0, 0, 1], args.port)),
         source,
     })?;
-    let gateway = Arc::new(Gateway::new(settings(args), keys, Arc::clone(&service)));
+    let keys = key_source(keys_file, out)?;
+    let gateway = Arc::new(Gateway::new(settings, keys, Arc::clone(&service)));
     writeln!(
         out,
         "dice-local listening on http://{bound}/{} (rolls {})",
@@ -68,19 +70,55 @@ fn config() -> Result<Config, Error> {
 
 /// The keys file, watched even before it exists so `keys add` works while
 /// serving, plus `DICE_API_KEY`; with neither, a key generated and shown once.
+/// Says which it is, so keys that seem to vanish (another working directory, a
+/// mistyped path) are seen at once.
 fn key_source(keys_file: &Path, out: &mut dyn Write) -> Result<KeySource, Error> {
+    check_keys_directory(keys_file)?;
     let file = Some(keys_file.to_path_buf());
     let env_key = std::env::var("DICE_API_KEY")
         .ok()
         .filter(|v| !v.is_empty())
         .map(|value| local_key(&value));
+    let from_env = env_key.is_some();
     let keys = KeySource::new(file.clone(), env_key)?;
-    if !keys.is_empty() {
-        return Ok(keys);
+    if keys.is_empty() {
+        let value = keys::random_token(40)?;
+        let path = keys_file.display();
+        writeln!(
+            out,
+            "keys: none in {path} and no DICE_API_KEY; one made for this run"
+        )
+        .and_then(|()| writeln!(out, "API key (id local), shown only now: {value}"))
+        .map_err(Error::Output)?;
+        return Ok(KeySource::new(file, Some(local_key(&value)))?);
     }
-    let value = keys::random_token(40)?;
-    writeln!(out, "API key (id local), shown only now: {value}").map_err(Error::Output)?;
-    Ok(KeySource::new(file, Some(local_key(&value)))?)
+    let env = if from_env {
+        "DICE_API_KEY (id local) and "
+    } else {
+        ""
+    };
+    let in_file = keys.len_in_file();
+    writeln!(out, "keys: {env}{in_file} from {}", keys_file.display()).map_err(Error::Output)?;
+    Ok(keys)
+}
+
+/// A keys file in a directory that does not exist is a mistyped path.
+fn check_keys_directory(keys_file: &Path) -> Result<(), Error> {
+    let directory = match keys_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if directory.is_dir() {
+        return Ok(());
+    }
+    Err(ConfigError::new(
+        "--keys-file",
+        format!(
+            "names a file in {}, which is not a directory",
+            directory.display()
+        ),
+    )
+    .into())
 }
 
 async fn listen(port: u16) -> Result<TcpListener, Error> {
@@ -93,14 +131,15 @@ async fn listen(port: u16) -> Result<TcpListener, Error> {
         })
 }
 
-fn settings(args: &ServeArgs) -> Settings {
-    Settings {
+fn settings(args: &ServeArgs) -> Result<Settings, Error> {
+    Ok(Settings {
         stage: args.stage.clone(),
-        default_plan: args.plan.plan().unwrap_or_default(),
-        max_in_flight: args.max_in_flight,
-        queue_timeout: Duration::from_secs(args.queue_timeout),
-        request_timeout: Duration::from_secs(args.timeout),
-    }
+        default_plan: args.plan.plan()?.unwrap_or_default(),
+        max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX),
+        queue_timeout: args.queue_timeout,
+        request_timeout: args.timeout,
+        read_timeout: args.read_timeout,
+    })
 }
 
 /// The key given by `DICE_API_KEY` or generated at start: id `local`.

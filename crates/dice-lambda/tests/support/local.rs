@@ -21,13 +21,29 @@ pub struct Local {
     pub child: Child,
     pub base: String,
     pub generated_key: Option<String>,
+    /// What it printed on stdout before listening.
+    pub printed: Vec<String>,
     pub stderr: Arc<Mutex<Vec<String>>>,
     pub client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl Local {
     pub async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dice-local"))
+        Self::start_under(&[], args, env).await
+    }
+
+    /// Starts `dice-local` as an argument of `wrapper` (such as `prlimit`).
+    pub async fn start_under(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Self {
+        let binary = env!("CARGO_BIN_EXE_dice-local");
+        let mut command = match wrapper.split_first() {
+            None => Command::new(binary),
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg(binary);
+                command
+            }
+        };
+        let mut child = command
             .args(["--port", "0"])
             .args(args)
             .env_remove("DATABASE_URL")
@@ -50,8 +66,10 @@ impl Local {
         });
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut generated_key = None;
+        let mut printed = Vec::new();
         let base = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {
+                printed.push(line.clone());
                 if let Some(key) = line.split("shown only now: ").nth(1) {
                     generated_key = Some(key.to_owned());
                 }
@@ -72,6 +90,7 @@ impl Local {
             child,
             base,
             generated_key,
+            printed,
             stderr,
             client,
         }
@@ -112,6 +131,20 @@ impl Local {
 
     pub fn pid(&self) -> u32 {
         self.child.id().unwrap()
+    }
+
+    /// The `host:port` it listens on.
+    pub fn address(&self) -> String {
+        self.base
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned()
+    }
+
+    /// What it has logged so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
     }
 }
 

@@ -51,6 +51,9 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// The store cannot be reached right now; retrying later may work.
     Unavailable,
+    /// The store stayed unreachable after a write may have reached it: whether
+    /// it was recorded is unknown, so a blind retry could record it twice.
+    OutcomeUnknown,
     /// Something failed that the client cannot fix.
     Internal,
 }
@@ -80,6 +83,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable => "unavailable",
+            Self::OutcomeUnknown => "outcome_unknown",
             Self::Internal => "internal",
         }
     }
@@ -172,11 +176,29 @@ pub enum Error {
     #[error("idempotency key was already used with a different request")]
     IdempotencyConflict,
     /// The store could not be reached in time; nothing was recorded, and retrying
-    /// after `retry_after` may succeed.
+    /// after `retry_after` may succeed. (When a write may have been recorded,
+    /// the error is [`Error::OutcomeUnknown`] instead.)
     #[error("store unavailable: {source}")]
     Unavailable {
         /// A sensible wait before the client retries.
         retry_after: std::time::Duration,
+        /// What went wrong, for the logs.
+        source: Source,
+    },
+    /// A write may or may not have been recorded: it may have reached the store
+    /// before the connection was lost, and the store stayed unreachable until
+    /// the deadline, so it could not find out. Only a plain write (one without
+    /// an idempotency key) ends this way; idempotent writes are retried safely.
+    ///
+    /// Clients must not retry blindly, which could record twice: they should
+    /// look (for example list their recent rolls) and send writes with an
+    /// `Idempotency-Key` so that retries are safe. Over HTTP this is meant to
+    /// answer `503` with code `outcome_unknown` and no `Retry-After`.
+    #[error(
+        "outcome unknown: the write may have been recorded before the store became \
+         unreachable; retry only with an Idempotency-Key: {source}"
+    )]
+    OutcomeUnknown {
         /// What went wrong, for the logs.
         source: Source,
     },
@@ -198,6 +220,7 @@ impl Error {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::IdempotencyConflict => ErrorCode::IdempotencyKeyReused,
             Self::Unavailable { .. } => ErrorCode::Unavailable,
+            Self::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -233,6 +256,11 @@ mod tests {
             "idempotency_key_reused"
         );
         assert_eq!(Error::internal("boom").code().as_str(), "internal");
+        let unknown = Error::OutcomeUnknown {
+            source: "connection reset".into(),
+        };
+        assert_eq!(unknown.code().as_str(), "outcome_unknown");
+        assert!(unknown.to_string().contains("Idempotency-Key"), "{unknown}");
         let invalid = InvalidInput::new(ErrorCode::InvalidLimit, "too big");
         assert_eq!(Error::from(invalid).code(), ErrorCode::InvalidLimit);
     }

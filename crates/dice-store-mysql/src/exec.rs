@@ -1,28 +1,15 @@
 //! Running one store operation on a pooled connection: time limits, retries
 //! with backoff inside the caller's deadline, and the mapping of driver errors.
+//!
+//! [`run`] is for operations that may safely run again: reads, and idempotent
+//! writes. A plain insert may not, and has a loop of its own in `plain`, built
+//! from the same parts.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use dice_core::Error;
 use mysql_async::{Conn, Pool};
-
-/// Whether an operation may run again after it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Safety {
-    /// Reads: any attempt may be repeated.
-    Read,
-    /// Writes that record at most once whatever happens (idempotency keys).
-    Idempotent,
-    /// Plain inserts: repeated only when the statement surely never ran.
-    Write,
-}
-
-/// What one failed attempt says about the next.
-enum Verdict {
-    RetryLater,
-    GiveUp,
-}
 
 /// Time limits and the retry budget shared by every operation of a store.
 #[derive(Debug, Clone)]
@@ -38,20 +25,18 @@ pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Runs `op` on a connection from `pool`, retrying transient failures with
 /// exponential backoff until `deadline` (or, without one, one attempt's worth of
-/// time limits) runs out.
+/// time limits) runs out. `op` must be safe to run again after any failure.
 pub(crate) async fn run<T, F, Fut>(
     pool: &Pool,
     limits: &Limits,
     deadline: Option<Instant>,
-    safety: Safety,
     mut op: F,
 ) -> Result<T, Error>
 where
     F: FnMut(Conn) -> Fut,
     Fut: Future<Output = Result<T, OpError>>,
 {
-    let deadline =
-        deadline.unwrap_or_else(|| Instant::now() + limits.connect_timeout + limits.query_timeout);
+    let deadline = call_deadline(limits, deadline);
     let mut attempt = 0;
     loop {
         if Instant::now() >= deadline {
@@ -64,23 +49,44 @@ where
             Ok(value) => return Ok(value),
             Err(failure) => failure,
         };
-        let verdict = match (&failure, safety) {
-            (Failure::Connect(_), _) => Verdict::RetryLater,
-            (Failure::Op(OpError::Store(_)), _) => Verdict::GiveUp,
-            (Failure::Op(OpError::Driver(err)), Safety::Write) if !rolled_back(err) => {
-                Verdict::GiveUp
-            }
-            (Failure::Op(OpError::Driver(err)), _) if is_transient(err) => Verdict::RetryLater,
-            (Failure::Op(OpError::Driver(_)), _) => Verdict::GiveUp,
-            (Failure::OpTimeout, Safety::Write) => Verdict::GiveUp,
-            (Failure::OpTimeout, _) => Verdict::RetryLater,
+        let retry = match &failure {
+            Failure::Connect(_) | Failure::OpTimeout => true,
+            Failure::Op(OpError::Store(_)) => false,
+            Failure::Op(OpError::Driver(err)) => is_transient(err),
         };
         let backoff = backoff(attempt);
-        if matches!(verdict, Verdict::GiveUp) || Instant::now() + backoff >= deadline {
+        if !retry || Instant::now() + backoff >= deadline {
             return Err(failure.into_error());
         }
         tokio::time::sleep(backoff).await;
     }
+}
+
+/// When a call must end: the caller's deadline, or one attempt's worth of time limits.
+pub(crate) fn call_deadline(limits: &Limits, deadline: Option<Instant>) -> Instant {
+    deadline.unwrap_or_else(|| Instant::now() + limits.connect_timeout + limits.query_timeout)
+}
+
+/// A connection from `pool` within the connect timeout and the deadline, or why not.
+/// No statement was sent when this fails.
+pub(crate) async fn connect(
+    pool: &Pool,
+    limits: &Limits,
+    deadline: Instant,
+) -> Result<Conn, String> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(limits.connect_timeout.min(left), pool.get_conn()).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err("timed out connecting".to_owned()),
+    }
+}
+
+/// How long the next statement may take: the query timeout, cut to the deadline.
+pub(crate) fn statement_limit(limits: &Limits, deadline: Instant) -> Duration {
+    limits
+        .query_timeout
+        .min(deadline.saturating_duration_since(Instant::now()))
 }
 
 async fn attempt_once<T, F, Fut>(
@@ -93,14 +99,10 @@ where
     F: FnMut(Conn) -> Fut,
     Fut: Future<Output = Result<T, OpError>>,
 {
-    let left = deadline.saturating_duration_since(Instant::now());
-    let conn = match tokio::time::timeout(limits.connect_timeout.min(left), pool.get_conn()).await {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(err)) => return Err(Failure::Connect(err.to_string())),
-        Err(_) => return Err(Failure::Connect("timed out connecting".to_owned())),
-    };
-    let left = deadline.saturating_duration_since(Instant::now());
-    match tokio::time::timeout(limits.query_timeout.min(left), op(conn)).await {
+    let conn = connect(pool, limits, deadline)
+        .await
+        .map_err(Failure::Connect)?;
+    match tokio::time::timeout(statement_limit(limits, deadline), op(conn)).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(Failure::Op(err)),
         Err(_) => Err(Failure::OpTimeout),
@@ -146,7 +148,7 @@ impl Failure {
     }
 }
 
-fn unavailable(why: String) -> Error {
+pub(crate) fn unavailable(why: String) -> Error {
     Error::Unavailable {
         retry_after: RETRY_AFTER,
         source: why.into(),
@@ -178,15 +180,9 @@ pub(crate) fn is_transient(err: &mysql_async::Error) -> bool {
     }
 }
 
-/// Whether the server said the statement was rolled back, so even a plain
-/// insert may run again without recording twice.
-fn rolled_back(err: &mysql_async::Error) -> bool {
-    matches!(err, mysql_async::Error::Server(server) if matches!(server.code, 1205 | 1213))
-}
-
 /// 25 ms, 50 ms, 100 ms ... up to 1 s, less a varying part so that many clients
 /// failing together do not retry together.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let full = FIRST_BACKOFF
         .saturating_mul(1 << attempt.min(6))
         .min(MAX_BACKOFF);
@@ -218,14 +214,9 @@ mod tests {
             })
         };
         assert!(is_transient(&server(1213)));
-        assert!(rolled_back(&server(1213)));
         assert!(
             !is_transient(&server(1064)),
             "a syntax error is no reason to retry"
-        );
-        assert!(
-            !rolled_back(&server(1927)),
-            "a killed connection may have committed"
         );
     }
 }

@@ -99,6 +99,7 @@ async fn try_claim(
         &mut tx,
         claim.request.rolls(),
         claim.created_by,
+        None,
         claim.id_step,
     )
     .await?;

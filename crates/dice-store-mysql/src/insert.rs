@@ -11,7 +11,8 @@ use crate::exec::OpError;
 use crate::sql;
 
 /// Inserts `rolls` in one statement (atomic on its own, or part of the caller's
-/// transaction) and returns them as stored, in order.
+/// transaction) and returns them as stored, in order. Every row carries `token`
+/// (NULL without one), by which [`plain`](crate::plain) finds them again.
 ///
 /// `created_at` is stamped here, in UTC at whole seconds, and written with the
 /// rows: reading the server's default back would cost a second round trip on
@@ -22,6 +23,7 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
     conn: &mut Q,
     rolls: &[NewRoll],
     created_by: Option<&Actor>,
+    token: Option<&RequestToken>,
     id_step: &IdStep,
 ) -> Result<Vec<Roll>, OpError> {
     let id_step = id_step.get(conn, rolls.len()).await?;
@@ -30,12 +32,14 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
     let (year, month, day, hour, minute, second) = created_at.to_civil();
     let created_at_value = Value::Date(year, month, day, hour, minute, second, 0);
     let created_by_value = actor_value(created_by);
+    let token_value = token.map_or(Value::NULL, |token| Value::from(token.as_bytes()));
     let mut params = Vec::with_capacity(rolls.len() * sql::INSERT_COLUMNS);
     for roll in rolls {
         params.push(Value::from(roll.outcome().get()));
         params.push(actor_value(roll.rolled_by()));
         params.push(created_by_value.clone());
         params.push(created_at_value.clone());
+        params.push(token_value.clone());
     }
     let result = conn
         .exec_iter(sql::insert(rolls.len()), Params::Positional(params))
@@ -59,6 +63,24 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
             Ok(roll.clone().into_roll(id, created_by.cloned(), created_at))
         })
         .collect()
+}
+
+/// A random name for the rows of one plain insert: 128 bits from the operating
+/// system, so no two inserts share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestToken([u8; 16]);
+
+impl RequestToken {
+    pub(crate) fn random() -> Result<Self, Error> {
+        let mut bytes = [0; 16];
+        getrandom::fill(&mut bytes)
+            .map_err(|err| Error::internal(format!("no randomness for a request token: {err}")))?;
+        Ok(Self(bytes))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// An optional actor as a statement parameter: its text, or `NULL`.

@@ -4,8 +4,9 @@
 //! - [`MysqlConfig`]: where the database is, from `DATABASE_URL` or the
 //!   tutorial's `DB_HOST`/`DB_PORT`/`DB_USER`/`DB_PASS`/`DB_NAME`, with TLS and
 //!   pool [`Preset`]s for Lambda and for servers.
-//! - [`MysqlStore`]: the store, with time limits, retries inside a deadline, and
-//!   idempotent inserts that survive lost replies; [`MysqlStore::migrate`] makes
+//! - [`MysqlStore`]: the store, with time limits, retries inside a deadline,
+//!   idempotent inserts that survive lost replies, and plain inserts whose
+//!   answer stays true when their reply is lost; [`MysqlStore::migrate`] makes
 //!   the schema.
 //!
 //! ```no_run
@@ -29,6 +30,7 @@ mod idempotency;
 mod insert;
 mod migrate;
 mod opts;
+mod plain;
 mod rows;
 mod sql;
 mod store;

@@ -16,6 +16,13 @@ struct Migration {
 enum Step {
     /// A statement that is harmless to repeat.
     Sql(&'static str),
+    /// `ALTER TABLE ... ADD COLUMN` unless the column exists (MySQL 8.0 has no
+    /// `ADD COLUMN IF NOT EXISTS`).
+    Column {
+        table: &'static str,
+        name: &'static str,
+        definition: &'static str,
+    },
     /// `CREATE INDEX` unless an index of that name exists (MySQL 8.0 has no
     /// `CREATE INDEX IF NOT EXISTS`).
     Index {
@@ -65,6 +72,27 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "create dice_idempotency_keys",
         step: Step::Sql(CREATE_KEYS),
+    },
+    // A plain insert writes a random token with its rows, so that when its
+    // reply is lost the store can look them up. Rows from other programs leave
+    // it NULL. Nullable and last, it is an instant change on both servers.
+    Migration {
+        version: 4,
+        name: "add rolls.request_token",
+        step: Step::Column {
+            table: "rolls",
+            name: "request_token",
+            definition: "BINARY(16) NULL",
+        },
+    },
+    Migration {
+        version: 5,
+        name: "index rolls by request_token",
+        step: Step::Index {
+            table: "rolls",
+            name: "idx_rolls_request_token",
+            columns: "request_token",
+        },
     },
 ];
 
@@ -124,22 +152,27 @@ async fn migrate_locked(conn: &mut Conn) -> Result<Vec<u32>, Error> {
 }
 
 async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async::Error> {
+    // Identifiers cannot be parameters; those below are constants of this file.
     match migration.step {
         Step::Sql(sql) => conn.query_drop(sql).await?,
+        Step::Column {
+            table,
+            name,
+            definition,
+        } => {
+            if !exists(conn, COLUMN_EXISTS, table, name).await? {
+                conn.query_drop(format!(
+                    "ALTER TABLE {table} ADD COLUMN {name} {definition}"
+                ))
+                .await?;
+            }
+        }
         Step::Index {
             table,
             name,
             columns,
         } => {
-            let exists: Option<i64> = conn
-                .exec_first(
-                    "SELECT COUNT(*) FROM information_schema.statistics \
-                     WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?",
-                    (table, name),
-                )
-                .await?;
-            if exists.unwrap_or(0) == 0 {
-                // Identifiers cannot be parameters; these are constants of this file.
+            if !exists(conn, INDEX_EXISTS, table, name).await? {
                 conn.query_drop(format!("CREATE INDEX {name} ON {table} ({columns})"))
                     .await?;
             }
@@ -152,8 +185,25 @@ async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async
     .await
 }
 
+const COLUMN_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.columns \
+     WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?";
+
+const INDEX_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.statistics \
+     WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?";
+
+/// Whether `query` counts anything named `name` on `table`.
+async fn exists(
+    conn: &mut Conn,
+    query: &str,
+    table: &str,
+    name: &str,
+) -> Result<bool, mysql_async::Error> {
+    let count: Option<i64> = conn.exec_first(query, (table, name)).await?;
+    Ok(count.unwrap_or(0) > 0)
+}
+
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 5;
 
 #[cfg(test)]
 mod tests {

@@ -19,11 +19,24 @@ macro_rules! by_actor {
     };
 }
 
-pub(crate) const INSERT_HEAD: &str =
-    "INSERT INTO rolls (outcome, rolled_by, created_by, created_at) VALUES ";
-pub(crate) const INSERT_ROW: &str = "(?, ?, ?, ?)";
+/// The columns an insert writes, in the order `insert::insert_rolls` binds them.
+macro_rules! insert_head {
+    () => {
+        "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token) VALUES "
+    };
+}
+
+/// One row's placeholders.
+macro_rules! insert_row {
+    () => {
+        "(?, ?, ?, ?, ?)"
+    };
+}
+
+pub(crate) const INSERT_HEAD: &str = insert_head!();
+pub(crate) const INSERT_ROW: &str = insert_row!();
 /// Parameters per inserted row.
-pub(crate) const INSERT_COLUMNS: usize = 4;
+pub(crate) const INSERT_COLUMNS: usize = 5;
 
 /// How far apart the ids of one multi-row insert are.
 pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
@@ -43,6 +56,23 @@ pub(crate) const LIST_BY_ACTOR: &str = concat!(
     by_actor!(),
     " ORDER BY id DESC LIMIT ?"
 );
+
+/// The rows one plain insert wrote, found by its request token, in insert order.
+pub(crate) const BY_TOKEN: &str = concat!(
+    "SELECT ",
+    roll_columns!(),
+    " FROM rolls WHERE request_token = ? ORDER BY id"
+);
+
+/// Whether a session is still there. Without the PROCESS privilege a user sees
+/// its own sessions only, which are the ones it asks about.
+pub(crate) const SESSION_ALIVE: &str =
+    "SELECT COUNT(*) FROM information_schema.processlist WHERE id = ?";
+
+/// Ends a session of the same user. Its id cannot be a parameter; it is a number.
+pub(crate) fn kill(session: u32) -> String {
+    format!("KILL CONNECTION {session}")
+}
 
 pub(crate) const STATS: &str = "SELECT outcome, COUNT(*) FROM rolls GROUP BY outcome";
 
@@ -66,10 +96,7 @@ pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
      WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
 
 /// The insert of a single roll, the common case, spelled out once.
-const INSERT_ONE: &str = concat!(
-    "INSERT INTO rolls (outcome, rolled_by, created_by, created_at) VALUES ",
-    "(?, ?, ?, ?)"
-);
+const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
 
 /// A multi-row insert of `rows` rolls.
 pub(crate) fn insert(rows: usize) -> std::borrow::Cow<'static, str> {
@@ -93,7 +120,7 @@ mod tests {
     fn multi_row_insert_has_a_parameter_per_column_and_row() {
         let sql = super::insert(3);
         assert!(
-            sql.ends_with("VALUES (?, ?, ?, ?), (?, ?, ?, ?), (?, ?, ?, ?)"),
+            sql.ends_with("VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)"),
             "{sql}"
         );
         assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);

@@ -11,9 +11,10 @@ use dice_core::{
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Pool, Row};
 
-use crate::exec::{self, Limits, OpError, Safety};
+use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
-use crate::insert::{IdStep, actor_value, insert_rolls};
+use crate::insert::{IdStep, actor_value};
+use crate::plain::{self, PlainInsert};
 use crate::{MysqlConfig, migrate, opts, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
@@ -27,9 +28,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// Every call has time limits: connecting, and each statement, are bounded by
 /// the configuration, and the whole call by the deadline of
 /// [`MysqlStore::with_deadline`]. Failures that are about reaching the server
-/// are retried with backoff inside that deadline; a plain insert is never retried
-/// once its statement may have reached the server, since that could record it
-/// twice (idempotent inserts are, and cannot).
+/// are retried with backoff inside that deadline. Idempotent inserts may simply
+/// run again; a plain insert whose reply is lost is first settled: the store
+/// ends the session that sent it and looks for its rows by the random request
+/// token they carry, then answers with them, or sends it again if they are
+/// absent. If the deadline passes first, the call fails with
+/// [`OutcomeUnknown`](dice_core::Error::OutcomeUnknown), never with
+/// `Unavailable` for rolls that may exist.
 #[derive(Debug, Clone)]
 pub struct MysqlStore {
     shared: Arc<Shared>,
@@ -95,7 +100,7 @@ impl MysqlStore {
     }
 
     /// Brings the schema up to date: the tutorial's `rolls` table if it is
-    /// missing, its index, and the idempotency table. Safe to run from several
+    /// missing, its indexes and request-token column, and the idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
         let connect = Conn::new(self.shared.opts.clone());
@@ -111,7 +116,7 @@ impl MysqlStore {
     /// Idempotent inserts call this now and then by themselves.
     pub async fn purge_expired_keys(&self) -> Result<u64> {
         let ttl = self.shared.key_ttl.as_secs();
-        self.run(Safety::Read, move |mut conn| async move {
+        self.run(move |mut conn| async move {
             conn.exec_drop(sql::KEYS_PURGE, (ttl,)).await?;
             Ok(conn.affected_rows())
         })
@@ -123,19 +128,13 @@ impl MysqlStore {
         Ok(self.shared.pool.clone().disconnect().await?)
     }
 
-    async fn run<T, F, Fut>(&self, safety: Safety, op: F) -> Result<T>
+    /// Runs `op`, which must be safe to run again, with retries.
+    async fn run<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: FnMut(Conn) -> Fut,
         Fut: std::future::Future<Output = Result<T, OpError>>,
     {
-        exec::run(
-            &self.shared.pool,
-            &self.shared.limits,
-            self.deadline,
-            safety,
-            op,
-        )
-        .await
+        exec::run(&self.shared.pool, &self.shared.limits, self.deadline, op).await
     }
 
     async fn read_rolls(
@@ -143,7 +142,7 @@ impl MysqlStore {
         statement: &'static str,
         params: Vec<mysql_async::Value>,
     ) -> Result<Vec<Roll>> {
-        self.run(Safety::Read, |mut conn| {
+        self.run(|mut conn| {
             let params = params.clone();
             async move {
                 let found: Vec<Row> = conn.exec(statement, params).await?;
@@ -181,9 +180,17 @@ impl RollStore for MysqlStore {
         rolls: &[NewRoll],
         created_by: Option<&Actor>,
     ) -> Result<Vec<Roll>> {
-        self.run(Safety::Write, |mut conn| async move {
-            insert_rolls(&mut conn, rolls, created_by, &self.shared.id_step).await
-        })
+        let insert = PlainInsert {
+            rolls,
+            created_by,
+            id_step: &self.shared.id_step,
+        };
+        plain::insert(
+            &self.shared.pool,
+            &self.shared.limits,
+            self.deadline,
+            &insert,
+        )
         .await
     }
 
@@ -201,9 +208,7 @@ impl RollStore for MysqlStore {
             id_step: &self.shared.id_step,
         };
         let result = self
-            .run(Safety::Idempotent, |conn| {
-                idempotency::record_once(conn, &claim)
-            })
+            .run(|conn| idempotency::record_once(conn, &claim))
             .await?;
         if !result.replayed {
             self.purge_now_and_then().await;
@@ -245,7 +250,7 @@ impl RollStore for MysqlStore {
             }
         };
         let counts: Vec<(u32, u64)> = self
-            .run(Safety::Read, |mut conn| {
+            .run(|mut conn| {
                 let params = params.clone();
                 async move { Ok(conn.exec(statement, params).await?) }
             })

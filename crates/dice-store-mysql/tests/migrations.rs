@@ -51,6 +51,7 @@ async fn an_empty_database_gets_the_tutorial_table_and_ours() {
         ("rolled_by", "varchar(60)"),
         ("created_by", "varchar(60)"),
         ("created_at", "timestamp"),
+        ("request_token", "binary(16)"),
     ];
     let rolls: Vec<(&str, &str)> = rolls
         .iter()
@@ -72,15 +73,54 @@ async fn migrating_again_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tutorial_table_is_kept_as_it_is() {
+async fn the_tutorial_table_keeps_its_columns_and_rows_and_gains_a_nullable_token() {
     let db = TestDb::create().await;
     db.exec(TUTORIAL_DDL).await;
     db.exec("INSERT INTO rolls (id, outcome) VALUES (null, 6)")
         .await;
     let before = columns(&db, "rolls").await;
     db.store().await;
-    assert_eq!(columns(&db, "rolls").await, before);
+    let after = columns(&db, "rolls").await;
+    assert_eq!(after[..before.len()], before[..], "the tutorial's columns");
+    assert_eq!(
+        after[before.len()..],
+        [("request_token".to_owned(), "binary(16)".to_owned())]
+    );
     assert_eq!(db.count_rolls().await, 1, "existing rows stay");
+    // The tutorial's own insert still works, and leaves the token NULL.
+    db.exec("INSERT INTO rolls (outcome, rolled_by, created_by) VALUES (3, 'tom', NULL)")
+        .await;
+    let mut conn = admin().await;
+    let tokens: Vec<Option<Vec<u8>>> = conn
+        .query(format!("SELECT request_token FROM `{}`.rolls", db.name))
+        .await
+        .unwrap();
+    assert_eq!(tokens, vec![None, None]);
+    let indexed: Option<i64> = conn
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = ? \
+             AND table_name = 'rolls' AND index_name = 'idx_rolls_request_token'",
+            (db.name.as_str(),),
+        )
+        .await
+        .unwrap();
+    assert_eq!(indexed, Some(1), "the token is indexed");
+    conn.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_column_made_by_an_interrupted_run_is_taken_as_it_is() {
+    let db = TestDb::create().await;
+    db.exec(TUTORIAL_DDL).await;
+    // As if a run had added the column and died before recording it.
+    db.exec("ALTER TABLE rolls ADD COLUMN request_token BINARY(16) NULL")
+        .await;
+    let store = MysqlStore::connect(&db.config()).await.unwrap();
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        (1..=LATEST_VERSION).collect::<Vec<_>>()
+    );
+    assert_eq!(columns(&db, "rolls").await.len(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,26 +147,7 @@ async fn concurrent_migrations_apply_each_version_once() {
 async fn the_deployed_app_users_grants_are_enough() {
     let db = TestDb::create().await;
     db.store().await;
-    let user = db.track_user("a");
-    let password = "app-user-pa55word";
-    // The grants of deploy/app-user.sql, less REQUIRE SSL: this server has no TLS.
-    let sql = include_str!("../../../deploy/app-user.sql")
-        .replace("${APP_USER}", &user)
-        .replace("${APP_PASSWORD}", password)
-        .replace("${DB_NAME}", &db.name)
-        .replace(" REQUIRE SSL", "");
-    let mut conn = admin().await;
-    for statement in sql.split(';').map(|s| {
-        s.lines()
-            .filter(|l| !l.starts_with("--"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }) {
-        if !statement.trim().is_empty() {
-            conn.query_drop(statement).await.unwrap();
-        }
-    }
-    let url = db.url_as(&user, password);
+    let url = support::app_user(&db).await;
     let config =
         dice_store_mysql::MysqlConfig::from_url(&url, dice_store_mysql::Preset::Lambda).unwrap();
     let store = MysqlStore::connect(&config).await.unwrap();
@@ -159,5 +180,4 @@ async fn the_deployed_app_users_grants_are_enough() {
         store.migrate().await.is_err(),
         "the app user cannot run DDL"
     );
-    conn.disconnect().await.unwrap();
 }

@@ -14,3 +14,52 @@ pub mod tls_server;
 // Not every test file uses every helper.
 #[allow(unused_imports)]
 pub use dice_store_mysql::testkit::*;
+
+use std::time::Duration;
+
+use dice_core::Error;
+
+/// Fails unless `result` is `Unavailable` with a wait to retry after.
+pub fn assert_unavailable<T: std::fmt::Debug>(result: Result<T, Error>) {
+    match result {
+        Err(Error::Unavailable { retry_after, .. }) => assert!(retry_after > Duration::ZERO),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+/// Fails unless `result` says the outcome of a write is unknown.
+pub fn assert_outcome_unknown<T: std::fmt::Debug>(result: Result<T, Error>) {
+    match result {
+        Err(err @ Error::OutcomeUnknown { .. }) => {
+            assert_eq!(err.code().as_str(), "outcome_unknown");
+        }
+        other => panic!("expected OutcomeUnknown, got {other:?}"),
+    }
+}
+
+/// A user with the grants of `deploy/app-user.sql` (less `REQUIRE SSL`: the
+/// test server has no TLS) on `db`, dropped with it; returns its URL.
+pub async fn app_user(db: &TestDb) -> String {
+    use mysql_async::prelude::Queryable;
+
+    let user = db.track_user("a");
+    let password = "app-user-pa55word";
+    let sql = include_str!("../../../../deploy/app-user.sql")
+        .replace("${APP_USER}", &user)
+        .replace("${APP_PASSWORD}", password)
+        .replace("${DB_NAME}", &db.name)
+        .replace(" REQUIRE SSL", "");
+    let mut conn = admin().await;
+    for statement in sql.split(';').map(|s| {
+        s.lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }) {
+        if !statement.trim().is_empty() {
+            conn.query_drop(statement).await.unwrap();
+        }
+    }
+    conn.disconnect().await.unwrap();
+    db.url_as(&user, password)
+}

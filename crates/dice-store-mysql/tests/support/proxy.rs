@@ -57,6 +57,23 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// A proxy in front of the server that `config` names.
+    pub async fn in_front_of(config: &dice_store_mysql::MysqlConfig) -> Self {
+        let port = mysql_async::Opts::from_url(&super::server_url())
+            .unwrap()
+            .tcp_port();
+        let upstream = std::net::ToSocketAddrs::to_socket_addrs(&(config.host(), port))
+            .unwrap()
+            .next()
+            .unwrap();
+        Self::start(upstream).await
+    }
+
+    /// `config`, connecting through this proxy.
+    pub fn config(&self, config: dice_store_mysql::MysqlConfig) -> dice_store_mysql::MysqlConfig {
+        config.port(self.addr.port())
+    }
+
     /// A proxy on a free loopback port, forwarding to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

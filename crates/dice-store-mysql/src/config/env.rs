@@ -1,157 +1,10 @@
-//! [`MysqlConfig`]: where the database is and how to talk to it, from the
-//! environment or from code.
+//! Reading a [`MysqlConfig`] from environment variables, in the tutorial's names.
 
-use std::fmt;
-use std::ops::RangeInclusive;
-use std::path::PathBuf;
-use std::time::Duration;
-
+use super::numbers::{NUMBERS, PORT};
+use super::{MysqlConfig, Password, Preset, Tls};
 use crate::Error;
 
-/// How the connection is encrypted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tls {
-    /// Plain TCP (a local server, or inside a private network that is trusted).
-    Off,
-    /// Encrypted, without checking the server's certificate; refuses a server
-    /// that cannot do TLS.
-    Required,
-    /// Encrypted, and the server's certificate must chain to a CA in `ca_file`
-    /// (for Aurora, the RDS CA bundle) and name the host connected to.
-    VerifyCa {
-        /// A PEM file with one or more CA certificates.
-        ca_file: PathBuf,
-    },
-}
-
-/// Pool sizing for the two ways the store is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
-    /// One function instance serves one request at a time: at most 2
-    /// connections, closed after 60 s idle by both ends (the server's
-    /// `wait_timeout` too, since a frozen function cannot close them), so an
-    /// idle function lets an auto-paused Aurora sleep. Short connect timeout.
-    Lambda,
-    /// A long-running server with many requests in flight: 16 connections, kept
-    /// for 5 minutes idle.
-    Server,
-}
-
-/// A password that never appears in `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a password.
-    pub fn new(password: impl Into<String>) -> Self {
-        Self(password.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// Everything [`MysqlStore`](crate::MysqlStore) needs to connect.
-///
-/// ```
-/// use dice_store_mysql::{MysqlConfig, Preset};
-///
-/// let config = MysqlConfig::from_url("mysql://app:s3cret@db.internal:3306/dice", Preset::Server)?;
-/// assert_eq!(config.database(), "dice");
-/// assert!(!format!("{config:?}").contains("s3cret"));
-/// # Ok::<(), dice_store_mysql::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct MysqlConfig {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) user: String,
-    pub(crate) password: Option<Password>,
-    pub(crate) database: String,
-    pub(crate) tls: Tls,
-    pub(crate) max_connections: usize,
-    pub(crate) idle_timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) query_timeout: Duration,
-    pub(crate) key_ttl: Duration,
-}
-
-/// The variables [`MysqlConfig::from_env`] reads, in the tutorial's names.
-pub const ENV_VARS: &[&str] = &[
-    "DATABASE_URL",
-    "DB_HOST",
-    "DB_PORT",
-    "DB_USER",
-    "DB_PASS",
-    "DB_NAME",
-    "DB_TLS",
-    "DB_TLS_CA",
-    "DB_POOL_MAX",
-    "DB_CONNECT_TIMEOUT",
-    "DB_QUERY_TIMEOUT",
-    "DICE_IDEMPOTENCY_TTL",
-];
-
 impl MysqlConfig {
-    /// A configuration for `user` on `host`, database `database`, with the
-    /// preset's pool and no TLS.
-    pub fn new(
-        host: impl Into<String>,
-        user: impl Into<String>,
-        database: impl Into<String>,
-        preset: Preset,
-    ) -> Self {
-        let (max_connections, idle_timeout, connect_timeout) = match preset {
-            Preset::Lambda => (2, Duration::from_secs(60), Duration::from_secs(5)),
-            Preset::Server => (16, Duration::from_secs(300), Duration::from_secs(10)),
-        };
-        Self {
-            host: host.into(),
-            port: 3306,
-            user: user.into(),
-            password: None,
-            database: database.into(),
-            tls: Tls::Off,
-            max_connections,
-            idle_timeout,
-            connect_timeout,
-            query_timeout: Duration::from_secs(10),
-            key_ttl: Duration::from_secs(24 * 60 * 60),
-        }
-    }
-
-    /// Parses `mysql://user[:password]@host[:port]/database`; user and password
-    /// may be percent-encoded.
-    pub fn from_url(url: &str, preset: Preset) -> Result<Self, Error> {
-        let invalid = |problem: &str| Error::config("DATABASE_URL", problem);
-        if url.contains('?') {
-            return Err(invalid(
-                "query parameters are not read; set DB_TLS, DB_POOL_MAX and the like instead",
-            ));
-        }
-        let opts = mysql_async::Opts::from_url(url)
-            .map_err(|_| invalid("expected mysql://user:password@host:port/database"))?;
-        let user = opts
-            .user()
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| invalid("names no user"))?;
-        let database = opts
-            .db_name()
-            .filter(|d| !d.is_empty())
-            .ok_or_else(|| invalid("names no database (add /dice)"))?;
-        let mut config = Self::new(opts.ip_or_hostname(), user, database, preset);
-        config.port = opts.tcp_port();
-        config.password = opts.pass().map(Password::new);
-        Ok(config)
-    }
-
     /// Reads the process environment; see [`MysqlConfig::from_lookup`].
     pub fn from_env(preset: Preset) -> Result<Self, Error> {
         Self::from_lookup(preset, |name| std::env::var(name).ok())
@@ -168,10 +21,13 @@ impl MysqlConfig {
     /// Builds the configuration from variables looked up by name: `DATABASE_URL`,
     /// or the tutorial's `DB_HOST`, `DB_PORT` (3306), `DB_USER`, `DB_PASS`,
     /// `DB_NAME` (`dice`); then `DB_TLS` (`off`, `required` or `verify`, the last
-    /// with `DB_TLS_CA` naming a PEM file), `DB_POOL_MAX`, `DB_CONNECT_TIMEOUT`
-    /// and `DB_QUERY_TIMEOUT` (seconds), and `DICE_IDEMPOTENCY_TTL` (seconds).
+    /// with `DB_TLS_CA` naming a PEM file), `DB_POOL_MAX` (1..=1000 connections),
+    /// `DB_CONNECT_TIMEOUT` (0.001..=600 seconds, to the millisecond: `0.5`),
+    /// `DB_QUERY_TIMEOUT` (0.001..=3600 seconds, likewise) and
+    /// `DICE_IDEMPOTENCY_TTL` (1..=2592000 whole seconds).
     ///
-    /// A bad or missing value fails with an error naming the variable.
+    /// A bad or missing value fails with a one-line error naming the variable,
+    /// the values it accepts and the value it got.
     pub fn from_lookup(
         preset: Preset,
         lookup: impl Fn(&str) -> Option<String>,
@@ -181,7 +37,7 @@ impl MysqlConfig {
         config.tls = tls_from(&get)?;
         for number in NUMBERS {
             if let Some(text) = get(number.variable) {
-                (number.apply)(&mut config, number.parse(&text)?);
+                number.set(&mut config, &text)?;
             }
         }
         Ok(config)
@@ -208,75 +64,9 @@ impl MysqlConfig {
         let mut config = Self::new(host, user, database, preset);
         config.password = get("DB_PASS").map(Password::new);
         if let Some(text) = get(PORT.variable) {
-            (PORT.apply)(&mut config, PORT.parse(&text)?);
+            PORT.set(&mut config, &text)?;
         }
         Ok(config)
-    }
-
-    /// Sets the password.
-    #[must_use]
-    pub fn password(mut self, password: Password) -> Self {
-        self.password = Some(password);
-        self
-    }
-
-    /// Sets the TCP port (default 3306).
-    #[must_use]
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Sets the database name.
-    #[must_use]
-    pub fn database_name(mut self, database: impl Into<String>) -> Self {
-        self.database = database.into();
-        self
-    }
-
-    /// Sets how the connection is encrypted.
-    #[must_use]
-    pub fn tls(mut self, tls: Tls) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// Sets the most connections the pool opens.
-    #[must_use]
-    pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.max(1);
-        self
-    }
-
-    /// Sets how long connecting (TCP, TLS and login) may take.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Sets how long one statement may take.
-    #[must_use]
-    pub fn query_timeout(mut self, timeout: Duration) -> Self {
-        self.query_timeout = timeout;
-        self
-    }
-
-    /// Sets how long idempotency keys are remembered (default 24 hours).
-    #[must_use]
-    pub fn key_ttl(mut self, ttl: Duration) -> Self {
-        self.key_ttl = ttl;
-        self
-    }
-
-    /// The database name.
-    pub fn database(&self) -> &str {
-        &self.database
-    }
-
-    /// The host name or address.
-    pub fn host(&self) -> &str {
-        &self.host
     }
 }
 
@@ -316,68 +106,10 @@ fn tls_from(get: &Lookup<'_>) -> Result<Tls, Error> {
     Ok(tls)
 }
 
-/// A numeric variable: the values it accepts and the setting it makes.
-struct Number {
-    variable: &'static str,
-    range: RangeInclusive<u64>,
-    /// Stores a value from `range` (so the conversions in it cannot fail).
-    apply: fn(&mut MysqlConfig, u64),
-}
-
-impl Number {
-    fn parse(&self, text: &str) -> Result<u64, Error> {
-        text.parse::<u64>()
-            .ok()
-            .filter(|n| self.range.contains(n))
-            .ok_or_else(|| {
-                Error::config(
-                    self.variable,
-                    format!(
-                        "must be a whole number from {} to {}, not {text:?}",
-                        self.range.start(),
-                        self.range.end()
-                    ),
-                )
-            })
-    }
-}
-
-/// `DB_PORT`, read only with `DB_HOST` (a `DATABASE_URL` names its own port).
-const PORT: Number = Number {
-    variable: "DB_PORT",
-    range: 1..=65535,
-    apply: |config, port| config.port = u16::try_from(port).unwrap_or(config.port),
-};
-
-/// The numeric variables read whichever way the database is named.
-const NUMBERS: &[Number] = &[
-    Number {
-        variable: "DB_POOL_MAX",
-        range: 1..=1000,
-        apply: |config, max| {
-            config.max_connections = usize::try_from(max).unwrap_or(config.max_connections);
-        },
-    },
-    Number {
-        variable: "DB_CONNECT_TIMEOUT",
-        range: 1..=600,
-        apply: |config, secs| config.connect_timeout = Duration::from_secs(secs),
-    },
-    Number {
-        variable: "DB_QUERY_TIMEOUT",
-        range: 1..=3600,
-        apply: |config, secs| config.query_timeout = Duration::from_secs(secs),
-    },
-    Number {
-        variable: "DICE_IDEMPOTENCY_TTL",
-        range: 1..=30 * 24 * 3600,
-        apply: |config, secs| config.key_ttl = Duration::from_secs(secs),
-    },
-];
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+    use std::time::Duration;
 
     use super::*;
 
@@ -445,6 +177,98 @@ mod tests {
         assert_eq!(config.query_timeout, Duration::from_secs(4));
         assert_eq!(config.key_ttl, Duration::from_secs(60));
         assert_eq!(config.port, 3306, "a URL names its own port");
+    }
+
+    #[test]
+    fn timeouts_are_read_to_the_millisecond() {
+        let config = from(&[
+            ("DATABASE_URL", "mysql://u@h/db"),
+            ("DB_CONNECT_TIMEOUT", "0.001"),
+            ("DB_QUERY_TIMEOUT", "2.5"),
+        ])
+        .unwrap();
+        assert_eq!(config.connect_timeout, Duration::from_millis(1));
+        assert_eq!(config.query_timeout, Duration::from_millis(2500));
+    }
+
+    fn message_for(variable: &str, value: &str) -> String {
+        let url = ("DATABASE_URL", "mysql://u@h/db");
+        let host = [("DB_HOST", "h"), ("DB_USER", "u")];
+        let vars: Vec<(&str, &str)> = match variable {
+            "DB_PORT" => vec![host[0], host[1], (variable, value)],
+            _ => vec![url, (variable, value)],
+        };
+        match from(&vars) {
+            Err(Error::Config(err)) => {
+                assert_eq!(err.variable, variable, "{variable}={value:?}: {err}");
+                err.to_string()
+            }
+            other => panic!("{variable}={value:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_nonsense_number_is_refused_by_name() {
+        let nonsense = [
+            "0", "-1", "NaN", "nan", "inf", "-inf", "1e309", "1e3", "0x10", "1 ", "one",
+        ];
+        let variables = [
+            "DB_PORT",
+            "DB_POOL_MAX",
+            "DB_CONNECT_TIMEOUT",
+            "DB_QUERY_TIMEOUT",
+            "DICE_IDEMPOTENCY_TTL",
+        ];
+        for variable in variables {
+            for value in nonsense {
+                let message = message_for(variable, value);
+                assert!(
+                    message.starts_with(variable) && message.ends_with(&format!("not {value:?}")),
+                    "{message}"
+                );
+            }
+        }
+        for (variable, value) in [
+            ("DB_PORT", "65536"),
+            ("DB_POOL_MAX", "1001"),
+            ("DB_POOL_MAX", "2.5"),
+            ("DB_CONNECT_TIMEOUT", "0.0005"),
+            ("DB_CONNECT_TIMEOUT", "0.000"),
+            ("DB_CONNECT_TIMEOUT", "600.001"),
+            ("DB_QUERY_TIMEOUT", "3601"),
+            ("DB_QUERY_TIMEOUT", ".5"),
+            ("DICE_IDEMPOTENCY_TTL", "0.5"),
+            ("DICE_IDEMPOTENCY_TTL", "2592001"),
+        ] {
+            message_for(variable, value);
+        }
+    }
+
+    #[test]
+    fn refusals_say_the_unit_and_the_range() {
+        assert_eq!(
+            message_for("DB_CONNECT_TIMEOUT", "0"),
+            "DB_CONNECT_TIMEOUT must be a number of seconds from 0.001 to 600 \
+             (at most 3 decimals), not \"0\""
+        );
+        assert_eq!(
+            message_for("DB_QUERY_TIMEOUT", "NaN"),
+            "DB_QUERY_TIMEOUT must be a number of seconds from 0.001 to 3600 \
+             (at most 3 decimals), not \"NaN\""
+        );
+        assert_eq!(
+            message_for("DB_POOL_MAX", "-1"),
+            "DB_POOL_MAX must be a whole number of connections from 1 to 1000, not \"-1\""
+        );
+        assert_eq!(
+            message_for("DICE_IDEMPOTENCY_TTL", "inf"),
+            "DICE_IDEMPOTENCY_TTL must be a whole number of seconds from 1 to 2592000, \
+             not \"inf\""
+        );
+        assert_eq!(
+            message_for("DB_PORT", "1e309"),
+            "DB_PORT must be a whole number from 1 to 65535, not \"1e309\""
+        );
     }
 
     #[test]

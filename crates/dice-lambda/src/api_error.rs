@@ -86,6 +86,18 @@ impl ApiError {
                         .to_owned(),
                     ..plain(422, ErrorCode::IdempotencyKeyReused)
                 },
+                // Not "retry later": a blind retry could record the roll twice.
+                dice_core::Error::OutcomeUnknown { .. } => Wire {
+                    status: 503,
+                    code: ErrorCode::OutcomeUnknown,
+                    message: "the database became unreachable after the roll may have been \
+                              recorded; look before retrying, and retry only with an \
+                              Idempotency-Key"
+                        .to_owned(),
+                    allow: None,
+                    retry_after: None,
+                    internal: true,
+                },
                 dice_core::Error::Unavailable { retry_after, .. } => Wire {
                     status: 503,
                     code: ErrorCode::Unavailable,
@@ -104,5 +116,36 @@ impl ApiError {
                 },
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_outcome_says_so_and_does_not_invite_a_blind_retry() {
+        let err = ApiError::Store(dice_core::Error::OutcomeUnknown {
+            source: "connection reset".into(),
+        });
+        let wire = err.wire();
+        assert_eq!((wire.status, wire.code), (503, ErrorCode::OutcomeUnknown));
+        assert_eq!(wire.retry_after, None);
+        assert!(wire.message.contains("Idempotency-Key"), "{}", wire.message);
+        assert!(
+            !wire.message.contains("reset"),
+            "the cause goes to the log only"
+        );
+    }
+
+    #[test]
+    fn an_unavailable_store_invites_a_retry_later() {
+        let err = ApiError::Store(dice_core::Error::Unavailable {
+            retry_after: Duration::from_secs(1),
+            source: "refused".into(),
+        });
+        let wire = err.wire();
+        assert_eq!((wire.status, wire.code), (503, ErrorCode::Unavailable));
+        assert_eq!(wire.retry_after, Some(Duration::from_secs(1)));
     }
 }

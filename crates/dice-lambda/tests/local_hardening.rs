@@ -325,3 +325,30 @@ async fn a_taken_port_prints_no_key() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("shown only now"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keys_file_gone_bad_is_read_once_per_change_and_its_keys_kept() {
+    let file = keys_file("gone-bad");
+    let path = file.to_str().unwrap();
+    let added = support::local::keys(&file, &["add", "--name", "alice"]).await;
+    let value = added.lines().nth(1).unwrap().to_owned();
+    let local = Local::start(&["--keys-file", path], &[]).await;
+    assert_eq!(
+        local.post("/rolls", &value, r#"{"outcome":1}"#).await.0,
+        201
+    );
+    std::fs::write(&file, "{ half written").unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            local.post("/rolls", &value, r#"{"outcome":1}"#).await.0,
+            201,
+            "the keys last read good still work"
+        );
+    }
+    let warnings = local
+        .logs()
+        .iter()
+        .filter(|l| l.contains("keeping the keys last read"))
+        .count();
+    assert_eq!(warnings, 1, "{:?}", local.logs());
+}

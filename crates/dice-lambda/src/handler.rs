@@ -9,6 +9,7 @@ use dice_core::{
 };
 use serde::Serialize;
 
+use crate::page::PAGE;
 use crate::routes::{self, Operation};
 use crate::{ApiError, event, response};
 
@@ -64,11 +65,42 @@ pub struct Handler {
 }
 
 /// A successful answer, before it becomes a response.
-struct Reply {
-    status: u16,
-    body: String,
-    location: Option<String>,
-    replayed: bool,
+enum Reply {
+    /// A JSON body.
+    Json {
+        status: u16,
+        body: String,
+        location: Option<String>,
+        replayed: bool,
+    },
+    /// The page at `/`.
+    Page,
+}
+
+impl Reply {
+    fn into_response(self) -> ApiGatewayProxyResponse {
+        let Self::Json {
+            status,
+            body,
+            location,
+            replayed,
+        } = self
+        else {
+            return response::page(&PAGE.html, &PAGE.csp);
+        };
+        let mut response = response::json(status, body);
+        if let Some(location) = location {
+            response::set_header(&mut response, LOCATION, &location);
+        }
+        if replayed {
+            response::set_header(
+                &mut response,
+                HeaderName::from_static("idempotency-replayed"),
+                "true",
+            );
+        }
+        response
+    }
 }
 
 impl Handler {
@@ -92,20 +124,7 @@ impl Handler {
             .as_deref()
             .unwrap_or("-");
         let response = match self.answer(event, store).await {
-            Ok(reply) => {
-                let mut response = response::json(reply.status, reply.body);
-                if let Some(location) = reply.location {
-                    response::set_header(&mut response, LOCATION, &location);
-                }
-                if reply.replayed {
-                    response::set_header(
-                        &mut response,
-                        HeaderName::from_static("idempotency-replayed"),
-                        "true",
-                    );
-                }
-                response
-            }
+            Ok(reply) => reply.into_response(),
             Err(err) => {
                 let wire = err.wire();
                 if wire.internal {
@@ -134,20 +153,23 @@ impl Handler {
         event: &ApiGatewayProxyRequest,
         store: &dyn RollStore,
     ) -> Result<Reply, ApiError> {
-        let created_by = match event::api_key_id(event) {
-            Some(id) => Some(id?),
-            None if self.options.allow_anonymous => None,
-            None => return Err(ApiError::Forbidden),
-        };
         let path = event::path(event);
         // A trailing slash names the same resource, as API Gateway's proxy does.
         let trimmed = path
             .strip_suffix('/')
             .filter(|p| !p.is_empty())
             .unwrap_or(path);
-        let route = routes::route(&event.http_method, trimmed)
-            .map_err(|unrouted| ApiError::unrouted(unrouted, path))?;
+        let route = routes::route(&event.http_method, trimmed);
+        // The key comes first, except on the routes that need none (the page).
+        let created_by = match event::api_key_id(event) {
+            _ if route.is_ok_and(|route| !route.resource.key_required) => None,
+            Some(id) => Some(id?),
+            None if self.options.allow_anonymous => None,
+            None => return Err(ApiError::Forbidden),
+        };
+        let route = route.map_err(|unrouted| ApiError::unrouted(unrouted, path))?;
         match route.operation {
+            Operation::Page => Ok(Reply::Page),
             Operation::Create => self.create(event, store, created_by.as_ref()).await,
             Operation::Get => ok(&store.get(RollId::parse(route.id.unwrap_or(""))?).await?),
             Operation::List => {
@@ -185,7 +207,7 @@ impl Handler {
             Recorded::One(roll) => Some(format!("{}/rolls/{}", event::url_prefix(event), roll.id)),
             Recorded::Batch(_) => None,
         };
-        Ok(Reply {
+        Ok(Reply::Json {
             status: 201,
             body: to_json(&recorded)?,
             location,
@@ -195,7 +217,7 @@ impl Handler {
 }
 
 fn ok<T: Serialize>(value: &T) -> Result<Reply, ApiError> {
-    Ok(Reply {
+    Ok(Reply::Json {
         status: 200,
         body: to_json(value)?,
         location: None,

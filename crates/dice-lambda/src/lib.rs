@@ -28,6 +28,7 @@ pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod logging;
+mod page;
 mod response;
 pub mod routes;
 pub mod runtime_api;

@@ -19,6 +19,24 @@ pub(crate) fn json(status: u16, body: String) -> ApiGatewayProxyResponse {
     response
 }
 
+/// The page: HTML with its Content-Security-Policy and headers that keep
+/// browsers from guessing types or leaking the URL.
+pub(crate) fn page(html: &str, csp: &str) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = 200;
+    for (name, value) in [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ] {
+        set_header(&mut response, name, value);
+    }
+    response.body = Some(Body::Text(html.to_owned()));
+    response
+}
+
 /// Sets a header whose value this crate made (a path, a number), so it is always
 /// a valid header value; one that is not is left out rather than panicking.
 pub(crate) fn set_header(response: &mut ApiGatewayProxyResponse, name: HeaderName, value: &str) {

@@ -16,6 +16,8 @@ pub enum Operation {
     Get,
     /// Counts per outcome.
     Stats,
+    /// The page people use, at the stage root.
+    Page,
 }
 
 /// An HTTP method the API uses.
@@ -52,34 +54,47 @@ pub struct Resource {
     pub path: &'static str,
     /// Its methods, in the order the `Allow` header lists them.
     pub methods: &'static [(Verb, Operation)],
+    /// Whether API Gateway asks for an API key (`ApiKeyRequired`).
+    pub key_required: bool,
 }
 
 /// Every resource of the API. Adding a route is one line here and one `Api`
 /// event in `deploy/template.yaml` (a test fails until both agree).
 pub const RESOURCES: &[Resource] = &[
+    // The page holds no data; every call it makes carries the person's key.
+    Resource {
+        path: "/",
+        methods: &[(Verb::Get, Operation::Page)],
+        key_required: false,
+    },
     Resource {
         path: "/rolls",
         methods: &[
             (Verb::Get, Operation::List),
             (Verb::Post, Operation::Create),
         ],
+        key_required: true,
     },
     // The tutorial's paths for creating a roll.
     Resource {
         path: "/roll",
         methods: &[(Verb::Post, Operation::Create)],
+        key_required: true,
     },
     Resource {
         path: "/create-roll",
         methods: &[(Verb::Post, Operation::Create)],
+        key_required: true,
     },
     Resource {
         path: "/rolls/{id}",
         methods: &[(Verb::Get, Operation::Get)],
+        key_required: true,
     },
     Resource {
         path: "/stats",
         methods: &[(Verb::Get, Operation::Stats)],
+        key_required: true,
     },
 ];
 
@@ -182,7 +197,7 @@ mod tests {
 
     #[test]
     fn an_unknown_path_has_no_resource() {
-        for path in ["/nope", "/rolls/7/x", "/rolls/", "", "/", "/stats/"] {
+        for path in ["/nope", "/rolls/7/x", "/rolls/", "", "//", "/stats/"] {
             assert_eq!(
                 operation(Method::GET, path),
                 Err(Unrouted::NoResource),

@@ -59,8 +59,8 @@ struct Admitted {
     parts: Parts,
     matched: Matched,
     body: Bytes,
-    key: KeyRecord,
-    key_value: String,
+    /// The key and its value; `None` on a route that needs no key.
+    key: Option<(KeyRecord, String)>,
 }
 
 impl Gateway {
@@ -93,11 +93,8 @@ impl Gateway {
             Err(refusal) => (refused(refusal, &request_id), None),
             Ok(matched) => match self.admit(parts, matched, body).await {
                 Ok(admitted) => {
-                    let key_id = admitted.key.id.clone();
-                    (
-                        self.forward(admitted, peer, &request_id).await,
-                        Some(key_id),
-                    )
+                    let key_id = admitted.key.as_ref().map(|(key, _)| key.id.clone());
+                    (self.forward(admitted, peer, &request_id).await, key_id)
                 }
                 Err((refusal, key_id)) => (refused(refusal, &request_id), key_id),
             },
@@ -124,31 +121,38 @@ impl Gateway {
         matched: Matched,
         body: Incoming,
     ) -> Result<Admitted, (Refusal, Option<String>)> {
-        let key_value = parts
-            .headers
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let key = self
-            .keys
-            .find(&key_value)
-            .ok_or((Refusal::Forbidden, None))?;
-        let plan = key.plan.as_ref().unwrap_or(&self.settings.default_plan);
-        let refused_for_key = |refusal: Refusal| (refusal, Some(key.id.clone()));
-        self.meter
-            .admit(&key.id, plan)
-            .map_err(|refusal| refused_for_key(refusal.into()))?;
+        let key = if matched.resource.key_required {
+            Some(self.admit_key(&parts)?)
+        } else {
+            None
+        };
+        let key_id = key.as_ref().map(|(key, _)| key.id.clone());
         let body = read_body(body, self.settings.read_timeout)
             .await
-            .map_err(refused_for_key)?;
+            .map_err(|refusal| (refusal, key_id))?;
         Ok(Admitted {
             parts,
             matched,
             body,
             key,
-            key_value,
         })
+    }
+
+    /// The request's key, if it is known and enabled and its plan admits one
+    /// more request; usage plans count only requests that need a key.
+    fn admit_key(&self, parts: &Parts) -> Result<(KeyRecord, String), (Refusal, Option<String>)> {
+        let value = parts
+            .headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let key = self.keys.find(&value).ok_or((Refusal::Forbidden, None))?;
+        let plan = key.plan.as_ref().unwrap_or(&self.settings.default_plan);
+        match self.meter.admit(&key.id, plan) {
+            Ok(()) => Ok((key, value)),
+            Err(refusal) => Err((refusal.into(), Some(key.id))),
+        }
     }
 
     /// The resource and method asked for, if the API has them.
@@ -179,8 +183,7 @@ impl Gateway {
         let context = Context {
             stage: &self.settings.stage,
             matched: &admitted.matched,
-            key: &admitted.key,
-            key_value: &admitted.key_value,
+            key: admitted.key.as_ref(),
             peer,
             request_id,
         };

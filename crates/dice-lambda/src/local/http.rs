@@ -32,8 +32,8 @@ pub(super) struct Matched {
 pub(super) struct Context<'a> {
     pub(super) stage: &'a str,
     pub(super) matched: &'a Matched,
-    pub(super) key: &'a KeyRecord,
-    pub(super) key_value: &'a str,
+    /// The API key and its value, on routes that need one.
+    pub(super) key: Option<&'a (KeyRecord, String)>,
     pub(super) peer: SocketAddr,
     pub(super) request_id: &'a str,
 }
@@ -50,9 +50,11 @@ pub(super) fn to_event(
         .headers(&parts.headers)
         .query(parts.uri.query().unwrap_or(""))
         .body(body)
-        .api_key(&context.key.id, context.key_value)
         .request_id(context.request_id)
         .source_ip(&context.peer.ip().to_string());
+    if let Some((key, value)) = context.key {
+        event = event.api_key(&key.id, value);
+    }
     if let Some(id) = &matched.id {
         event = event.path_parameter("id", id);
     }
@@ -154,6 +156,8 @@ fn bad_gateway() -> (u16, HeaderMap, Bytes) {
 /// percent-decoded; `None` when the path is not under the stage.
 pub(super) fn strip_stage<'a>(path: &'a str, stage: &str) -> Option<std::borrow::Cow<'a, str>> {
     let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
+    // The stage's root, with or without its slash, is the resource `/`.
+    let rest = if rest.is_empty() { "/" } else { rest };
     if !rest.starts_with('/') {
         return None;
     }
@@ -188,7 +192,8 @@ mod tests {
             strip_stage("/prod/rolls/%37", "prod").as_deref(),
             Some("/rolls/7")
         );
-        assert_eq!(strip_stage("/prod", "prod"), None);
+        assert_eq!(strip_stage("/prod", "prod").as_deref(), Some("/"));
+        assert_eq!(strip_stage("/prod/", "prod").as_deref(), Some("/"));
         assert_eq!(strip_stage("/production/rolls", "prod"), None);
         assert_eq!(strip_stage("/rolls", "prod"), None);
     }

@@ -44,11 +44,9 @@ pub enum KeysCommand {
 
 /// Runs `command` on the keys file at `path`.
 pub fn run(path: &Path, command: KeysCommand, out: &mut dyn Write) -> Result<(), Error> {
-    let mut file = KeysFile::load(path)?;
     match command {
         KeysCommand::Add { name, plan } => {
-            let (record, value) = file.add(&name, plan.plan())?;
-            file.save(path)?;
+            let (record, value) = KeysFile::change(path, |file| file.add(&name, plan.plan()))?;
             writeln!(
                 out,
                 "added key {} ({name}); its value, shown only now:",
@@ -57,18 +55,15 @@ pub fn run(path: &Path, command: KeysCommand, out: &mut dyn Write) -> Result<(),
             .and_then(|()| writeln!(out, "{value}"))
             .map_err(Error::Output)
         }
-        KeysCommand::List => list(&file, out).map_err(Error::Output),
-        KeysCommand::Disable { id } => {
-            file.get_mut(&id)?.enabled = false;
-            Ok(file.save(path)?)
-        }
-        KeysCommand::Enable { id } => {
-            file.get_mut(&id)?.enabled = true;
-            Ok(file.save(path)?)
-        }
+        KeysCommand::List => list(&KeysFile::load(path)?, out).map_err(Error::Output),
+        KeysCommand::Disable { id } => Ok(KeysFile::change(path, |file| {
+            file.get_mut(&id).map(|key| key.enabled = false)
+        })?),
+        KeysCommand::Enable { id } => Ok(KeysFile::change(path, |file| {
+            file.get_mut(&id).map(|key| key.enabled = true)
+        })?),
         KeysCommand::Delete { id } => {
-            file.delete(&id)?;
-            Ok(file.save(path)?)
+            Ok(KeysFile::change(path, |file| file.delete(&id).map(drop))?)
         }
     }
 }

@@ -65,17 +65,17 @@ impl State {
     ) -> Result<Idempotent> {
         self.purge_expired_keys();
         let scoped = (created_by.cloned(), key.clone());
-        if let Some(remembered) = self.keys.get(&scoped) {
-            if remembered.at.elapsed() < self.key_ttl {
-                return if remembered.request == *request {
-                    Ok(Idempotent {
-                        recorded: remembered.recorded.clone(),
-                        replayed: true,
-                    })
-                } else {
-                    Err(Error::IdempotencyConflict)
-                };
-            }
+        if let Some(remembered) = self.keys.get(&scoped)
+            && remembered.at.elapsed() < self.key_ttl
+        {
+            return if remembered.request == *request {
+                Ok(Idempotent {
+                    recorded: remembered.recorded.clone(),
+                    replayed: true,
+                })
+            } else {
+                Err(Error::IdempotencyConflict)
+            };
         }
         let rolls = self.append(request.rolls(), created_by)?;
         let recorded = Recorded::matching(request, rolls)

@@ -16,10 +16,10 @@ pub(crate) fn path(event: &ApiGatewayProxyRequest) -> &str {
 /// API Gateway's own endpoint, a base path or nothing on a custom domain.
 pub(crate) fn url_prefix(event: &ApiGatewayProxyRequest) -> String {
     let context = &event.request_context;
-    if let (Some(full), Some(path)) = (context.path.as_deref(), event.path.as_deref()) {
-        if let Some(prefix) = full.strip_suffix(path) {
-            return prefix.to_owned();
-        }
+    if let (Some(full), Some(path)) = (context.path.as_deref(), event.path.as_deref())
+        && let Some(prefix) = full.strip_suffix(path)
+    {
+        return prefix.to_owned();
     }
     match context.stage.as_deref() {
         Some(stage) if !stage.is_empty() && stage != "$default" => format!("/{stage}"),

@@ -1,13 +1,15 @@
-//! The `keys` commands: add, list, disable, enable and delete keys in the keys
-//! file, printing what a person needs to read.
+//! The `keys` commands: add, list, disable, enable, delete keys and change
+//! their plans in the keys file, printing what a person needs to read. Every
+//! change holds the keys file's lock from its read to its write
+//! ([`KeysFile::change`]), so commands run side by side lose nothing.
 
 use std::io::Write;
 use std::path::Path;
 
-use clap::Subcommand;
+use clap::{ArgGroup, Subcommand};
 
 use super::cli::PlanArgs;
-use super::keys::KeysFile;
+use super::keys::{self, KeyRecord, KeysError, KeysFile};
 use super::plan::Plan;
 use crate::Error;
 
@@ -16,9 +18,12 @@ use crate::Error;
 pub enum KeysCommand {
     /// Add a key and print its value, the only time it is shown.
     Add {
-        /// A name for people, such as who holds the key.
+        /// A name for people, such as who holds the key; one key per name.
         #[arg(long)]
         name: String,
+        /// Add the key even if another already has this name.
+        #[arg(long)]
+        allow_duplicate_name: bool,
         /// The key's own usage plan.
         #[command(flatten)]
         plan: PlanArgs,
@@ -40,37 +45,94 @@ pub enum KeysCommand {
         /// The key's id.
         id: String,
     },
+    /// Replace a key's usage plan; its value stays the same.
+    #[command(group(
+        ArgGroup::new("new_plan")
+            .required(true)
+            .multiple(true)
+            .args(["rate", "quota", "default"])
+    ))]
+    SetPlan {
+        /// The key's id.
+        id: String,
+        /// The new plan, whole: limits not given are not kept.
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Use the serving gateway's plan (its --rate, --burst, --quota) instead.
+        #[arg(long, conflicts_with_all = ["rate", "burst", "quota"])]
+        default: bool,
+    },
 }
 
 /// Runs `command` on the keys file at `path`.
 pub fn run(path: &Path, command: KeysCommand, out: &mut dyn Write) -> Result<(), Error> {
-    let mut file = KeysFile::load(path)?;
-    match command {
-        KeysCommand::Add { name, plan } => {
-            let (record, value) = file.add(&name, plan.plan()?)?;
-            file.save(path)?;
-            writeln!(
-                out,
-                "added key {} ({name}); its value, shown only now:",
-                record.id
-            )
-            .and_then(|()| writeln!(out, "{value}"))
-            .map_err(Error::Output)
+    keys::require_directory(path)?;
+    let report = match command {
+        KeysCommand::List => {
+            return list(&KeysFile::load(path)?, out).map_err(Error::Output);
         }
-        KeysCommand::List => list(&file, out).map_err(Error::Output),
-        KeysCommand::Disable { id } => {
-            file.get_mut(&id)?.enabled = false;
-            Ok(file.save(path)?)
+        KeysCommand::Add {
+            name,
+            allow_duplicate_name,
+            plan,
+        } => {
+            let plan = plan.plan()?;
+            KeysFile::change(path, |file| add(file, &name, allow_duplicate_name, plan))?
         }
-        KeysCommand::Enable { id } => {
-            file.get_mut(&id)?.enabled = true;
-            Ok(file.save(path)?)
+        KeysCommand::Disable { id } => KeysFile::change(path, |file| {
+            let key = file.get_mut(&id)?;
+            key.enabled = false;
+            Ok(format!("disabled key {}", who(key)))
+        })?,
+        KeysCommand::Enable { id } => KeysFile::change(path, |file| {
+            let key = file.get_mut(&id)?;
+            key.enabled = true;
+            Ok(format!("enabled key {}", who(key)))
+        })?,
+        KeysCommand::Delete { id } => KeysFile::change(path, |file| {
+            Ok(format!("deleted key {}", who(&file.delete(&id)?)))
+        })?,
+        KeysCommand::SetPlan { id, plan, default } => {
+            let plan = if default { None } else { plan.plan()? };
+            KeysFile::change(path, |file| {
+                let key = file.get_mut(&id)?;
+                key.plan = plan;
+                Ok(format!(
+                    "key {} now has the plan: {}",
+                    who(key),
+                    describe(key.plan.as_ref())
+                ))
+            })?
         }
-        KeysCommand::Delete { id } => {
-            file.delete(&id)?;
-            Ok(file.save(path)?)
-        }
+    };
+    // Printed once the change is saved and the lock released.
+    writeln!(out, "{report}").map_err(Error::Output)
+}
+
+/// Adds a key named `name`; the report is the id, then the value on a line of
+/// its own.
+fn add(
+    file: &mut KeysFile,
+    name: &str,
+    allow_duplicate_name: bool,
+    plan: Option<Plan>,
+) -> Result<String, KeysError> {
+    if let Some(other) = file.named(name).filter(|_| !allow_duplicate_name) {
+        return Err(KeysError::DuplicateName {
+            name: name.to_owned(),
+            id: other.id.clone(),
+        });
     }
+    let (record, value) = file.add(name, plan)?;
+    Ok(format!(
+        "added key {} ({name}); its value, shown only now:\n{value}",
+        record.id
+    ))
+}
+
+/// `id (name)`.
+fn who(key: &KeyRecord) -> String {
+    format!("{} ({})", key.id, key.name)
 }
 
 fn list(file: &KeysFile, out: &mut dyn Write) -> std::io::Result<()> {

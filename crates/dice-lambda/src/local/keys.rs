@@ -1,14 +1,20 @@
 //! API keys as API Gateway keeps them: an id that is safe to show, a secret
 //! value shown once, a state, and a usage plan. The keys file stores only a
-//! hash of each value, and is written atomically with owner-only permissions.
+//! hash of each value. Changes go through [`KeysFile::change`]: one at a time
+//! (an advisory lock beside the file), and written atomically with owner-only
+//! permissions.
 
-use std::io::Write;
+mod change_lock;
+mod private_replace;
+
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
+use change_lock::ChangeLock;
 
 /// One API key, as the keys file holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,7 +41,8 @@ pub struct KeysFile {
     pub keys: Vec<KeyRecord>,
 }
 
-/// What can go wrong with the keys file.
+/// What can go wrong with the keys file. Each is one line naming the file or
+/// the key, and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum KeysError {
     /// Reading or writing failed.
@@ -47,16 +54,54 @@ pub enum KeysError {
         source: std::io::Error,
     },
     /// The file is not a keys file.
-    #[error("keys file {path} is not valid: {problem}")]
+    #[error(
+        "keys file {path} is not valid ({problem}); repair it, or move it away to start with no keys"
+    )]
     Invalid {
         /// The file.
         path: PathBuf,
         /// Why.
         problem: String,
     },
+    /// A change would write a file that could not be read back.
+    #[error("keys file {path} left unchanged: the change would not read back ({problem})")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        problem: String,
+    },
+    /// The keys file's directory does not exist.
+    #[error(
+        "keys file {path}: its directory does not exist; create it or choose another --keys-file"
+    )]
+    NoDirectory {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Another command kept the keys file locked too long.
+    #[error(
+        "keys file {path}: another keys command has been changing it for {waited:?}; try again when it ends"
+    )]
+    Busy {
+        /// The file.
+        path: PathBuf,
+        /// How long this command waited.
+        waited: Duration,
+    },
     /// No key has this id.
-    #[error("no key has the id {0:?}")]
+    #[error("no key has the id {0:?}; `keys list` shows the ids")]
     UnknownId(String),
+    /// A key already has this name.
+    #[error(
+        "a key named {name:?} already exists (id {id}); choose another --name, or pass --allow-duplicate-name"
+    )]
+    DuplicateName {
+        /// The name.
+        name: String,
+        /// The key that has it.
+        id: String,
+    },
     /// The system's random source failed.
     #[error("no randomness for a new key: {0}")]
     Random(String),
@@ -78,31 +123,33 @@ impl KeysFile {
         }
     }
 
-    /// Writes to `path` atomically: a temporary file beside it, readable by the
-    /// owner only, flushed to disk, then renamed over the old one.
-    pub fn save(&self, path: &Path) -> Result<(), KeysError> {
-        let io = |source| KeysError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let json = serde_json::to_vec_pretty(self).map_err(|err| KeysError::Invalid {
+    /// Loads the file at `path`, applies `edit` and saves the result, while no
+    /// other `change` runs on the same file: a lock beside it is held from the
+    /// read to the end of the write, so concurrent changes are never lost.
+    /// When `edit` fails, nothing is written.
+    pub fn change<T>(
+        path: &Path,
+        edit: impl FnOnce(&mut Self) -> Result<T, KeysError>,
+    ) -> Result<T, KeysError> {
+        require_directory(path)?;
+        let _lock = ChangeLock::acquire(path)?;
+        let mut file = Self::load(path)?;
+        let outcome = edit(&mut file)?;
+        file.save(path)?;
+        Ok(outcome)
+    }
+
+    /// Writes to `path` atomically and owner-only; callers hold the lock.
+    fn save(&self, path: &Path) -> Result<(), KeysError> {
+        let unreadable = |err: serde_json::Error| KeysError::Unreadable {
             path: path.to_owned(),
             problem: err.to_string(),
-        })?;
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(format!(".tmp{}", std::process::id()));
-        let temporary = PathBuf::from(temporary);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temporary).map_err(io)?;
-        file.write_all(&json)
-            .and_then(|()| file.write_all(b"\n"))
-            .and_then(|()| file.sync_all())
-            .map_err(io)?;
-        drop(file);
-        std::fs::rename(&temporary, path).map_err(io)
+        };
+        let json = serde_json::to_vec_pretty(self).map_err(unreadable)?;
+        // serde_json writes a non-finite rate as `null`, which no load accepts:
+        // refuse here rather than leave a file every later command fails on.
+        serde_json::from_slice::<Self>(&json).map_err(unreadable)?;
+        private_replace::replace(path, &json)
     }
 
     /// Adds a new enabled key; returns its record and its value, which exists
@@ -146,6 +193,32 @@ impl KeysFile {
             .position(|key| key.id == id)
             .ok_or_else(|| KeysError::UnknownId(id.to_owned()))?;
         Ok(self.keys.remove(index))
+    }
+
+    /// The first key named `name`.
+    pub fn named(&self, name: &str) -> Option<&KeyRecord> {
+        self.keys.iter().find(|key| key.name == name)
+    }
+}
+
+/// Refuses a keys file whose directory does not exist, which is most likely a
+/// mistyped path or the wrong working directory rather than a wish for a new,
+/// empty set of keys.
+pub fn require_directory(path: &Path) -> Result<(), KeysError> {
+    if directory_of(path).is_dir() {
+        Ok(())
+    } else {
+        Err(KeysError::NoDirectory {
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// The directory holding `path`; `.` for a bare file name.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
     }
 }
 

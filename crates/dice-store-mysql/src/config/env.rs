@@ -95,13 +95,13 @@ fn tls_from(get: &Lookup<'_>) -> Result<Tls, Error> {
         }
         (Some(_), _) => return Err(Error::config("DB_TLS", "must be off, required or verify")),
     };
-    if let Tls::VerifyCa { ca_file } = &tls {
-        if !ca_file.is_file() {
-            return Err(Error::config(
-                "DB_TLS_CA",
-                format!("{} is not a readable file", ca_file.display()),
-            ));
-        }
+    if let Tls::VerifyCa { ca_file } = &tls
+        && !ca_file.is_file()
+    {
+        return Err(Error::config(
+            "DB_TLS_CA",
+            format!("{} is not a readable file", ca_file.display()),
+        ));
     }
     Ok(tls)
 }

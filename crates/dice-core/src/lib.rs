@@ -19,7 +19,9 @@
 //! ```
 
 mod actor;
+mod dice;
 mod error;
+mod fairness;
 mod idempotency_key;
 mod outcome;
 mod query;
@@ -38,7 +40,9 @@ pub mod testkit;
 pub use async_trait::async_trait;
 
 pub use actor::Actor;
+pub use dice::{Dice, DiceError, Distribution, EntropyError, FacesError, NotComputed, RolledDice};
 pub use error::{Error, ErrorCode, InvalidInput, Result, Source};
+pub use fairness::{Fairness, Verdict};
 pub use idempotency_key::IdempotencyKey;
 pub use outcome::Outcome;
 pub use query::{Cursor, Limit, ListQuery, Page, StatsQuery};

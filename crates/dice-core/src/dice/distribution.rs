@@ -7,6 +7,9 @@ use super::weight::{Weight, convolve};
 use super::{Dice, RollTerm, Selection, TermKind, infallible};
 use crate::Outcome;
 
+#[cfg(test)]
+mod tests;
+
 /// The probability of every total a notation can come to, from its lowest to its highest.
 ///
 /// Serialises as a map from total to probability (`{"2":0.02777777777777778,...}`),
@@ -144,7 +147,7 @@ impl Distribution {
     }
 
     /// Every possible total with its probability, lowest total first.
-    pub fn iter(&self) -> impl Iterator<Item = (Outcome, f64)> + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Outcome, f64)> + ExactSizeIterator + '_ {
         // The last index is the highest total's, which fits a u32: no sum overflows.
         let total = |i: usize| Outcome::new(self.min_total + i as u32);
         self.probabilities

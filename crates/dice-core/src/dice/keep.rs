@@ -8,7 +8,7 @@
 //! form weight. The work is about `keep³ · sides² / 12` steps, which the caps on
 //! totals and on keep/drop dice bound.
 
-use super::weight::Weight;
+use super::weight::{Weight, add_scaled};
 
 /// The weights of the sum of the `keep` highest of `dice` dice with `sides` sides:
 /// entry `i` is the sum `keep + i`. Needs `1 <= keep <= dice`.
@@ -38,18 +38,12 @@ pub(super) fn keep_highest<W: Weight>(
                 .map(|c| W::count(binomial[rest][c]).mul(face_pow[c]))
                 .collect::<Result<Vec<W>, _>>()?;
             let (done, above) = rows.split_at_mut(j + 1);
-            let row = &done[j];
             // Placed dice show more than `v`, so their sum is at least j * (v + 1).
-            for (s, &w) in row.iter().enumerate().skip(j * (v + 1)) {
-                if w == W::ZERO {
-                    continue;
-                }
-                let kept = s + (k - j) * v;
-                sums[kept] = sums[kept].add_product(w, finish)?;
-                for (i, (next, &ways)) in above.iter_mut().zip(&moves).enumerate() {
-                    let to = s + (i + 1) * v;
-                    next[to] = next[to].add_product(w, ways)?;
-                }
+            let lo = (j * (v + 1)).min(done[j].len());
+            let placed = &done[j][lo..];
+            add_scaled(&mut sums[lo + (k - j) * v..], placed, finish)?;
+            for (c, (next, &ways)) in (1..).zip(above.iter_mut().zip(&moves)) {
+                add_scaled(&mut next[lo + c * v..], placed, ways)?;
             }
         }
     }

@@ -7,6 +7,9 @@ use super::source::{OsSource, Recorder};
 use super::{Dice, EntropyError, Selection, TermKind, infallible};
 use crate::Outcome;
 
+#[cfg(test)]
+mod tests;
+
 /// One roll of a [`Dice`]: every face, in term order and dropped dice included,
 /// which of them count, and the total.
 ///

@@ -110,10 +110,8 @@ impl Weight for f64 {
     fn add_die(weights: &[Self], sides: u32) -> Result<Vec<Self>, Infallible> {
         let face = Self::faces(1, sides);
         let mut out = vec![0.0; weights.len() + sides as usize - 1];
-        for (i, &w) in weights.iter().enumerate() {
-            for slot in &mut out[i..i + sides as usize] {
-                *slot += w * face;
-            }
+        for shift in 0..sides as usize {
+            add_scaled(&mut out[shift..], weights, face)?;
         }
         Ok(out)
     }
@@ -130,10 +128,17 @@ pub(super) fn convolve<W: Weight>(a: &[W], b: &[W]) -> Result<Vec<W>, W::Error> 
         return Ok(Vec::new());
     }
     let mut out = vec![W::ZERO; a.len() + b.len() - 1];
-    for (i, &x) in a.iter().enumerate() {
-        for (j, &y) in b.iter().enumerate() {
-            out[i + j] = out[i + j].add_product(x, y)?;
-        }
+    for (shift, &x) in a.iter().enumerate() {
+        add_scaled(&mut out[shift..], b, x)?;
     }
     Ok(out)
+}
+
+/// `dst[i] += src[i] * factor` for every `i` of `src`: one pass over contiguous
+/// memory, which the compiler vectorises for `f64`.
+pub(super) fn add_scaled<W: Weight>(dst: &mut [W], src: &[W], factor: W) -> Result<(), W::Error> {
+    for (slot, &w) in dst.iter_mut().zip(src) {
+        *slot = slot.add_product(w, factor)?;
+    }
+    Ok(())
 }

@@ -33,9 +33,19 @@ fn rolls(c: &mut Criterion) {
 fn distributions(c: &mut Criterion) {
     let mut group = c.benchmark_group("distribution");
     group.sample_size(10);
-    // 3d6 is the common case; the others are near the worst each path allows
-    // (u128 counts, f64 probabilities, keep/drop on 20 dice).
-    for notation in ["3d6", "10d1000", "1000d6", "100d100", "20d500kh19"] {
+    // 3d6 is the common case; the others are near the worst each path allows:
+    // u128 counts, f64 probabilities (1000d6 on), a keep on 20 dice, and two
+    // terms of 5000 totals each.
+    let notations = [
+        "3d6",
+        "10d1000",
+        "1000d6",
+        "1000d10",
+        "100d100",
+        "20d500kh19",
+        "1d5000+1d5000",
+    ];
+    for notation in notations {
         let dice = Dice::parse(notation).unwrap();
         group.bench_function(notation, |b| b.iter(|| dice.distribution().unwrap()));
     }

@@ -4,7 +4,7 @@ use serde::ser::SerializeMap;
 
 use super::keep::keep_highest;
 use super::weight::{Weight, convolve};
-use super::{Dice, RollTerm, Selection, TermKind, infallible};
+use super::{Dice, RollTerm, Selection, infallible};
 use crate::Outcome;
 
 #[cfg(test)]
@@ -83,39 +83,39 @@ impl Dice {
             .sum()
     }
 
-    /// Constants only shift the totals, so only the dice are convolved; entry 0
-    /// of the result is the lowest total.
+    /// Constants only shift the totals, so only the dice are weighed; entry 0 of
+    /// the result is the lowest total.
     fn probabilities<W: Weight>(&self) -> Result<Vec<f64>, W::Error> {
         let mut weights = vec![W::ONE];
-        for term in &self.terms {
-            let TermKind::Roll(roll) = &term.kind else {
-                continue;
+        for (roll, negative) in self.rolls() {
+            weights = match roll.partial() {
+                // A die weighs its faces alike, so read from either end its weights
+                // are the same: a subtracted die is added like any other.
+                None => (0..roll.count).try_fold(weights, |w, _| W::add_die(&w, roll.sides))?,
+                Some((keep, lowest)) => {
+                    let mut term = keep_highest(roll.count, keep, roll.sides)?;
+                    // The lowest dice of a roll are the highest of its mirror image
+                    // (face f as sides + 1 - f), whose sums run the other way; so do
+                    // the sums of a subtracted term.
+                    if lowest != negative {
+                        term.reverse();
+                    }
+                    convolve(&weights, &term)?
+                }
             };
-            let mut term_weights = roll.weights::<W>()?;
-            if term.negative {
-                term_weights.reverse();
-            }
-            weights = convolve(&weights, &term_weights)?;
         }
         W::probabilities(&weights)
     }
 }
 
 impl RollTerm {
-    /// Entry `i` weighs the term's lowest sum plus `i`.
-    fn weights<W: Weight>(&self) -> Result<Vec<W>, W::Error> {
+    /// How many dice the term keeps and whether they are the lowest, unless it
+    /// keeps them all.
+    fn partial(&self) -> Option<(u32, bool)> {
         match self.selection() {
-            Selection::Highest(keep) if keep < self.count => {
-                keep_highest(self.count, keep, self.sides)
-            }
-            // The lowest dice of a roll are the highest of its mirror image (face f as
-            // sides + 1 - f), whose sums run the other way.
-            Selection::Lowest(keep) if keep < self.count => {
-                let mut weights = keep_highest(self.count, keep, self.sides)?;
-                weights.reverse();
-                Ok(weights)
-            }
-            _ => (0..self.count).try_fold(vec![W::ONE], |w, _| W::add_die(&w, self.sides)),
+            Selection::Highest(k) if k < self.count => Some((k, false)),
+            Selection::Lowest(k) if k < self.count => Some((k, true)),
+            _ => None,
         }
     }
 }

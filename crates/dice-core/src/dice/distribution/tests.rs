@@ -131,12 +131,13 @@ fn every_keep_and_drop_matches_enumeration() {
 #[test]
 fn terms_added_and_taken_away_match_enumeration() {
     let parts = [
-        part(1, 5, 3, Rule::Highest(2)),
+        part(1, 4, 3, Rule::Highest(2)),
         part(1, 2, 4, Rule::Lowest(1)),
         part(-1, 1, 3, Rule::All),
-        part(1, 1, 2, Rule::All),
+        part(-1, 2, 3, Rule::Lowest(1)),
+        part(-1, 3, 2, Rule::Highest(2)),
     ];
-    assert_matches_enumeration("5d3kh2+2d4kl1-1d3+1d2+2", &parts, 2);
+    assert_matches_enumeration("4d3kh2+2d4kl1-1d3-2d3kl1-3d2kh2+9", &parts, 9);
 }
 
 #[test]

@@ -20,7 +20,9 @@
 
 mod actor;
 mod config_error;
+mod dice;
 mod error;
+mod fairness;
 mod idempotency_key;
 mod outcome;
 mod query;
@@ -40,7 +42,9 @@ pub use async_trait::async_trait;
 
 pub use actor::Actor;
 pub use config_error::ConfigError;
+pub use dice::{Dice, DiceError, Distribution, EntropyError, FacesError, NotComputed, RolledDice};
 pub use error::{Error, ErrorCode, InvalidInput, Result, Source};
+pub use fairness::{Fairness, Verdict};
 pub use idempotency_key::IdempotencyKey;
 pub use outcome::Outcome;
 pub use query::{Cursor, Limit, ListQuery, Page, StatsQuery};

@@ -354,12 +354,7 @@ async fn sigterm_finishes_requests_in_flight() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &local.pid().to_string()])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
+    local.terminate().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     lock.query_drop("UNLOCK TABLES").await.unwrap();
     for request in in_flight {

@@ -58,7 +58,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let page = store.list(&ListQuery::new()).await?;
     println!("newest first: {}", describe(&page.rolls));
     let stats = store.stats(None).await?;
-    println!("count {}, mean {:?}", stats.count, stats.mean);
+    match stats.mean {
+        Some(mean) => println!("count {}, mean {mean:.2}", stats.count),
+        None => println!("count {}, no mean", stats.count),
+    }
     Ok(())
 }
 

@@ -41,9 +41,7 @@ ready() { as_test_user -e 'SHOW GRANTS' 2>/dev/null | grep -q 'GRANT ALL PRIVILE
 
 start_system_server() {
   if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
-    echo "mariadb.sh: installing mariadb-server" >&2
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+    need_package mariadb-server
     alive && return 0 # the package starts it where systemd runs
   fi
   echo "mariadb.sh: starting the server" >&2

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run -p dice-examples --example quickstart
-//! DATABASE_URL=mysql://root@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
+//! DATABASE_URL=mysql://dice:dice@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // printing is what an example is for
 

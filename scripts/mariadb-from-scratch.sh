@@ -53,9 +53,5 @@ fi
 
 url=$(bash scripts/mariadb.sh --port "$port" --socket "$socket")
 echo "== the tests against the fresh server, as $url" >&2
-# The same command as scripts/test.sh, so it reuses that build. One test sets
-# DB_HOST but not DB_PORT from DICE_TEST_DATABASE_URL, so it always reaches port
-# 3306 and cannot pass against a server on another port: it runs in
-# scripts/test.sh's pass against 3306 only, until it takes the port too.
-DICE_TEST_DATABASE_URL="$url" cargo test --workspace --all-features --locked "$@" \
-  -- --skip bootstrap_connects_with_credentials_from_the_secret
+# The same command as scripts/test.sh, so it reuses that build.
+DICE_TEST_DATABASE_URL="$url" cargo test --workspace --all-features --locked "$@"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test against a real MariaDB, setting it up first (scripts/mariadb.sh),
+# Runs every test against a real MariaDB and a real headless Chromium, setting
+# them up first (scripts/mariadb.sh, scripts/chromium.sh),
 # then proves that set-up on a server initialised from scratch
 # (scripts/mariadb-from-scratch.sh) and builds and runs the README's Rust and
 # TOML as a project of a new user's would (tests/readme/check.sh).
@@ -16,6 +17,8 @@ if [ -z "${DICE_TEST_DATABASE_URL:-}" ]; then
   DICE_TEST_DATABASE_URL=$(bash scripts/mariadb.sh)
   export DICE_TEST_DATABASE_URL
 fi
+
+bash scripts/chromium.sh
 
 cargo test --workspace --all-features --locked "$@"
 [ $# -eq 0 ] || exit 0

@@ -22,6 +22,7 @@ pub use distribution::{Distribution, NotComputed};
 pub use error::DiceError;
 pub use roll::{FacesError, RolledDice};
 pub use source::EntropyError;
+pub(crate) use source::OsSource;
 
 /// A valid dice notation, parsed once: what to roll and how to add it up.
 ///

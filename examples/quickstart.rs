@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! cargo run -p dice-examples --example quickstart
-//! DATABASE_URL=mysql://root@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
+//! DATABASE_URL=mysql://dice:dice@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // printing is what an example is for
 
@@ -62,7 +62,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let page = store.list(&ListQuery::new()).await?;
     println!("newest first: {}", describe(&page.rolls));
     let stats = store.stats(&StatsQuery::new()).await?;
-    println!("count {}, mean {:?}", stats.count, stats.mean);
+    match stats.mean {
+        Some(mean) => println!("count {}, mean {mean:.2}", stats.count),
+        None => println!("count {}, no mean", stats.count),
+    }
     let d6 = StatsQuery::from_params([("dice", "1d6")])?;
     if let Some(fairness) = store.stats(&d6).await?.fairness {
         println!("1d6: {}", serde_json::to_string(&fairness)?);

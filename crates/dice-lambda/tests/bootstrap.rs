@@ -532,3 +532,58 @@ async fn events_api_gateway_never_sends_fail_as_invalid_events() {
     // The instance keeps serving.
     assert_eq!(call(&api, &post("/rolls", r#"{"outcome":1}"#)).await.0, 201);
 }
+
+/// The text between `open` and `close` in `html`.
+fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find(close).unwrap();
+    &html[start..end]
+}
+
+/// A CSP hash source for `text`, computed here, apart from the crate's own.
+fn csp_hash(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_is_served_without_a_key_and_locked_down() {
+    let api = RuntimeApi::start().await;
+    let _function = Function::spawn(&api, &[("DICE_STORE", "memory")]);
+    let mut event = rest_event("GET", "/", &[], &[], None);
+    event["requestContext"]["identity"]["apiKeyId"] = Value::Null;
+    event["requestContext"]["identity"]["apiKey"] = Value::Null;
+    let Outcome::Response(response) = api.invoke(&event).await else {
+        panic!("the function failed")
+    };
+    assert_eq!(response["statusCode"], 200);
+    let headers = &response["headers"];
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    let html = response["body"].as_str().unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("<title>dice</title>"));
+    assert!(html.len() < 48 * 1024, "{} bytes", html.len());
+    let csp = headers["content-security-policy"].as_str().unwrap();
+    let script = between(html, "<script>", "</script>");
+    let style = between(html, "<style>", "</style>");
+    assert!(
+        csp.contains(&format!("script-src {}", csp_hash(script))),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(&format!("style-src {}", csp_hash(style))),
+        "{csp}"
+    );
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
+    assert!(!csp.contains("unsafe"), "{csp}");
+
+    // Without a key, only the page: the API itself still refuses.
+    let mut stats = rest_event("GET", "/stats", &[], &[], None);
+    stats["requestContext"]["identity"]["apiKeyId"] = Value::Null;
+    assert_eq!(call(&api, &stats).await.0, 403);
+}

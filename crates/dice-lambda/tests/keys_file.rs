@@ -342,7 +342,10 @@ fn a_rate_that_cannot_be_stored_is_refused_and_writes_nothing() {
     ] {
         // Refused where the flag is read, before the file is opened.
         let stderr = keys_err(&file, &args);
-        assert!(stderr.lines().next().unwrap().contains("--rate"), "{stderr}");
+        assert!(
+            stderr.lines().next().unwrap().contains("--rate"),
+            "{stderr}"
+        );
         assert_eq!(std::fs::read(&file).unwrap(), before, "{args:?} wrote");
     }
     keys_ok(&file, &["list"]);

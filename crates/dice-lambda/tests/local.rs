@@ -520,12 +520,7 @@ async fn sigterm_finishes_requests_in_flight() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &local.pid().to_string()])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
+    local.terminate().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     lock.query_drop("UNLOCK TABLES").await.unwrap();
     for request in in_flight {
@@ -646,4 +641,24 @@ async fn keys_added_while_serving_work_at_once() {
         201,
         "DICE_API_KEY still works"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_needs_no_key_and_uses_no_quota() {
+    let local = Local::start(&["--quota", "1"], &[("DICE_API_KEY", KEY)]).await;
+    for path in ["/", ""] {
+        let (status, headers, body) = local.send(Method::GET, path, None, "").await;
+        assert_eq!(status, 200, "{path:?}: {body}");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(headers.contains_key("content-security-policy"));
+        assert!(body.contains("<title>dice</title>"));
+    }
+    // The quota of one is still there for the API.
+    assert_eq!(local.post("/rolls", KEY, r#"{"outcome":1}"#).await.0, 201);
+    assert_eq!(
+        local.post("/rolls", KEY, r#"{"outcome":1}"#).await,
+        (429, r#"{"message":"Limit Exceeded"}"#.to_owned())
+    );
+    let (status, _, _) = local.send(Method::POST, "/", Some(KEY), "").await;
+    assert_eq!(status, 403, "only GET on the page");
 }

@@ -162,12 +162,7 @@ async fn sigterm_does_not_wait_for_a_half_sent_request_line() {
     half.write_all(b"POST /prod/ro").await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &local.pid().to_string()])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
+    local.terminate().await;
     let status = tokio::time::timeout(Duration::from_secs(10), local.child.wait())
         .await
         .expect("exits well before the 30 s header timeout")

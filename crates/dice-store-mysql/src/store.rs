@@ -11,6 +11,7 @@ use dice_core::{
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Pool, Row};
 
+use crate::connect_error::{connect_error, connect_timeout};
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value, dice_value};
@@ -76,14 +77,11 @@ impl MysqlStore {
     /// unreachable host show up now, within the connect timeout.
     pub async fn connect(config: &MysqlConfig) -> Result<Self, crate::Error> {
         let store = Self::new(config);
+        let opts = &store.shared.opts;
         let conn = tokio::time::timeout(config.connect_timeout, store.shared.pool.get_conn())
             .await
-            .map_err(|_| {
-                crate::Error::Unreachable(format!(
-                    "no connection to {}:{} within {:?}",
-                    config.host, config.port, config.connect_timeout
-                ))
-            })??;
+            .map_err(|_| connect_timeout(opts, config.connect_timeout))?
+            .map_err(|err| connect_error(opts, err))?;
         drop(conn);
         Ok(store)
     }
@@ -104,12 +102,12 @@ impl MysqlStore {
     /// idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
-        let connect = Conn::new(self.shared.opts.clone());
-        let conn = tokio::time::timeout(self.shared.limits.connect_timeout, connect)
+        let opts = &self.shared.opts;
+        let limit = self.shared.limits.connect_timeout;
+        let conn = tokio::time::timeout(limit, Conn::new(opts.clone()))
             .await
-            .map_err(|_| {
-                crate::Error::Unreachable("timed out connecting to migrate".to_owned())
-            })??;
+            .map_err(|_| connect_timeout(opts, limit))?
+            .map_err(|err| connect_error(opts, err))?;
         migrate::migrate(conn).await
     }
 

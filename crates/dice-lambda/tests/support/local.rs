@@ -148,6 +148,16 @@ impl Local {
         self.child.id().unwrap()
     }
 
+    /// Sends it SIGTERM, as a service manager stops it.
+    pub async fn terminate(&self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+    }
+
     /// The `host:port` it listens on.
     pub fn address(&self) -> String {
         self.base

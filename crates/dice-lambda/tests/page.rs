@@ -262,14 +262,13 @@ async fn more_pages_through_every_roll_once() {
         .await;
     }
     eventually("no more pages", || async {
-        browser
+        !browser
             .find(Locator::Id("more"))
             .await
             .unwrap()
             .is_displayed()
             .await
             .unwrap()
-            == false
     })
     .await;
     let mut ids = Vec::new();

@@ -153,6 +153,7 @@ pub fn keys_file(label: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keys.json");
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(dir.join("keys.json.usage"));
     path
 }
 

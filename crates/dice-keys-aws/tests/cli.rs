@@ -2,6 +2,7 @@
 //! emulate it: the commands a person types, their output, their one-line
 //! errors and their exit statuses. Credentials are dummies; no test
 //! reaches AWS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
 mod support;
 

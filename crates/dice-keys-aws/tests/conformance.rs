@@ -1,5 +1,6 @@
 //! The key registry conformance suite on API Gateway, as moto emulates it,
 //! with the stand-in for paging and GetUsage.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

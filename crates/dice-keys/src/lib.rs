@@ -3,7 +3,7 @@
 //! - [`KeyRegistry`]: the port, async and usable as `&dyn KeyRegistry`: add,
 //!   list, disable, enable, delete, rotate keys, move them between plans,
 //!   report their usage, list and add plans.
-//! - [`LocalRegistry`]: the keys file `dice-local` serves from ([`file`]),
+//! - [`LocalRegistry`]: the keys file `dice-local` serves from ([`file`](mod@file)),
 //!   with the usage counters it keeps beside it ([`counters`]).
 //!   `dice-keys-aws` holds the other one, a deployed API's API Gateway.
 //! - [`commands`] (feature `cli`): the `keys` and `plans` commands and their

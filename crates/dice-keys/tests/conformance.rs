@@ -1,4 +1,5 @@
 //! The key registry conformance suite on the local keys file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,6 +1,7 @@
 //! Quota counts that outlive `dice-local`: kept in the counters file beside
 //! the keys file, written atomically before each answer, read back on start
 //! and by `keys usage`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -104,6 +105,7 @@ async fn keys_usage_agrees_with_a_running_dice_local_after_every_answer() {
 /// it the moment it sees a write under way; and its base URL.
 fn spawn_plain(file: &Path) -> (std::process::Child, String) {
     use std::io::BufRead;
+    #[allow(clippy::zombie_processes)] // the caller kills and waits for it
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dice-local"))
         .args(["--port", "0", "--keys-file", file.to_str().unwrap()])
         .env_remove("DATABASE_URL")

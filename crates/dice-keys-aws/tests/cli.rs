@@ -2,7 +2,12 @@
 //! emulate it: the commands a person types, their output, their one-line
 //! errors and their exit statuses. Credentials are dummies; no test
 //! reaches AWS.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 mod support;
 

@@ -1,7 +1,12 @@
 //! `dice-local keys` and `plans` as a person uses them: a session of every
 //! command, named plans a running gateway applies, and rotation with a
 //! grace period.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 mod support;
 

@@ -7,7 +7,7 @@
 //!   The stand-in asks moto for all of them and answers one page.
 //! - **GetUsage.** moto has no GetUsage (its server answers 404). The
 //!   stand-in answers `GET /usageplans/{id}/usage` in the shape AWS
-//!   documents (botocore's `Usage`: `usagePlanId`, `startDate`, `endDate`,
+//!   documents (botocore 1.44.8's `Usage`: `usagePlanId`, `startDate`, `endDate`,
 //!   and `values`, key id to one `[used, remaining]` pair per day from
 //!   `startDate`), from requests the test records, with the plan's quota and
 //!   keys read from moto.

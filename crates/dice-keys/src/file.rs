@@ -194,6 +194,17 @@ impl KeysFile {
         name: &str,
         plan: Option<Plan>,
     ) -> Result<(KeyRecord, String), KeysError> {
+        self.add_to(name, plan, None)
+    }
+
+    /// [`Self::add`], with the key in the named plan `usage_plan` (an id in
+    /// [`Self::plans`]) when given.
+    pub fn add_to(
+        &mut self,
+        name: &str,
+        plan: Option<Plan>,
+        usage_plan: Option<String>,
+    ) -> Result<(KeyRecord, String), KeysError> {
         let value = random_token(40)?;
         let id = loop {
             let id = random_token(10)?;
@@ -207,7 +218,7 @@ impl KeysFile {
             hash: hash(&value),
             enabled: true,
             plan,
-            usage_plan: None,
+            usage_plan,
             created: Timestamp::now(),
             disable_at: None,
         };

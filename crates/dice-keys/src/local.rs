@@ -41,7 +41,7 @@ impl LocalRegistry {
     {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
-            file::require_directory(&path).map_err(RegistryError::from)?;
+            file::require_directory(&path)?;
             work(&path)
         })
         .await
@@ -118,11 +118,7 @@ impl KeyRegistry for LocalRegistry {
                     });
                 }
                 let (own, named) = resolve(file, &request.plan)?;
-                let (mut record, value) = file.add(name, own)?;
-                record.usage_plan = named;
-                file.get_mut(&record.id)?
-                    .usage_plan
-                    .clone_from(&record.usage_plan);
+                let (record, value) = file.add_to(name, own, named)?;
                 Ok(NewKey {
                     key: info(file, &record, now()),
                     value,
@@ -187,12 +183,7 @@ impl KeyRegistry for LocalRegistry {
             KeysFile::change(path, |file| {
                 let now = now();
                 let old = record(file, &id)?.clone();
-                let (mut new, value) =
-                    file.add(&old.name, old.plan).map_err(RegistryError::from)?;
-                new.usage_plan.clone_from(&old.usage_plan);
-                record(file, &KeyId::from_stored(&new.id))?
-                    .usage_plan
-                    .clone_from(&old.usage_plan);
+                let (new, value) = file.add_to(&old.name, old.plan, old.usage_plan.clone())?;
                 let until = grace
                     .and_then(|grace| {
                         Timestamp::from_unix_seconds(now.unix_seconds() + grace.as_secs())
@@ -228,7 +219,7 @@ impl KeyRegistry for LocalRegistry {
         let id = id.cloned();
         self.blocking(move |path| {
             let file = load(path)?;
-            let counters = Counters::load(&counters_path(path)).map_err(RegistryError::from)?;
+            let counters = Counters::load(&counters_path(path))?;
             let keys: Vec<&KeyRecord> = match &id {
                 Some(id) => vec![
                     file.keys
@@ -273,7 +264,7 @@ impl KeyRegistry for LocalRegistry {
                     return Err(RegistryError::DuplicatePlan(name.to_string()));
                 }
                 let id = loop {
-                    let id = file::random_token(6).map_err(RegistryError::from)?;
+                    let id = file::random_token(6)?;
                     if file.plan(&id).is_none() {
                         break id;
                     }

@@ -19,6 +19,7 @@ if [ -z "${DICE_TEST_DATABASE_URL:-}" ]; then
 fi
 
 bash scripts/chromium.sh
+bash scripts/moto.sh >/dev/null # moto[server], the API Gateway emulator dice-keys-aws's tests start
 
 cargo test --workspace --all-features --locked "$@"
 [ $# -eq 0 ] || exit 0

@@ -33,6 +33,10 @@ pub enum Error {
     #[cfg(feature = "local")]
     #[error(transparent)]
     Keys(#[from] crate::local::keys::KeysError),
+    /// A `keys` or `plans` command failed.
+    #[cfg(feature = "local")]
+    #[error(transparent)]
+    Command(#[from] dice_keys::commands::CommandError),
     /// Writing the program's output failed.
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
@@ -45,6 +49,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The exit status a binary ends with: 2 when the command line was at
+    /// fault, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            #[cfg(feature = "local")]
+            Self::Command(err) => err.exit_code(),
+            _ => 1,
+        }
+    }
+
     /// The `errorType` Lambda shows for an init error of this kind.
     pub fn lambda_error_type(&self) -> &'static str {
         match self {

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use dice_core::ConfigError;
+pub use dice_keys::commands::PlanArgs;
 
-use super::key_commands::{self, KeysCommand};
-use super::plan::{Period, Plan, Quota, Throttle};
+use super::key_commands::{self, KeysCommand, PlansCommand};
 use super::start;
 use crate::Error;
 
@@ -48,6 +47,9 @@ pub enum Command {
     /// Manage the API keys in the keys file.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the named usage plans in the keys file.
+    #[command(subcommand)]
+    Plans(PlansCommand),
 }
 
 /// How the API is served.
@@ -77,46 +79,6 @@ pub struct ServeArgs {
     pub read_timeout: Duration,
 }
 
-/// A usage plan given on the command line.
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// Throttle: steady requests per second per key (needs --burst).
-    #[arg(long, requires = "burst", allow_negative_numbers = true, value_parser = rate)]
-    pub rate: Option<f64>,
-    /// Throttle: requests a key may send at once (needs --rate).
-    #[arg(long, requires = "rate", value_parser = clap::value_parser!(u32).range(1..))]
-    pub burst: Option<u32>,
-    /// Quota: requests per key per --quota-period.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub quota: Option<u64>,
-    /// The quota's period: day, week or month.
-    #[arg(long, default_value = "day")]
-    pub quota_period: Period,
-}
-
-impl PlanArgs {
-    /// The plan the flags describe; `None` when they set no limit.
-    pub fn plan(&self) -> Result<Option<Plan>, ConfigError> {
-        let throttle = match self.rate.zip(self.burst) {
-            Some((rate, burst)) => Some(Throttle::new(rate, burst)?),
-            None => None,
-        };
-        let quota = match self.quota {
-            Some(limit) => Some(Quota::new(limit, self.quota_period)?),
-            None => None,
-        };
-        Ok((throttle.is_some() || quota.is_some()).then_some(Plan { throttle, quota }))
-    }
-}
-
-/// A `--rate`: requests per second, a finite number above 0.
-fn rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text.parse().map_err(|_| "must be a number".to_owned())?;
-    Throttle::new(rate, 1)
-        .map(|t| t.rate)
-        .map_err(|err| err.problem)
-}
-
 /// A timeout in whole seconds, from 1 to a day.
 fn seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<u64>() {
@@ -129,6 +91,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
         Some(Command::Keys(command)) => key_commands::run(&cli.keys_file, command, out),
+        Some(Command::Plans(command)) => key_commands::run_plans(&cli.keys_file, command, out),
         Some(Command::Serve) | None => start::serve_until_stopped(&cli.keys_file, &cli.serve, out),
     }
 }

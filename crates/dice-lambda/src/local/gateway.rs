@@ -64,13 +64,14 @@ struct Admitted {
 }
 
 impl Gateway {
-    /// A gateway in front of `service`, accepting the keys of `keys`.
-    pub fn new(settings: Settings, keys: KeySource, service: Arc<Service>) -> Self {
+    /// A gateway in front of `service`, accepting the keys of `keys` and
+    /// counting their requests with `meter`.
+    pub fn new(settings: Settings, keys: KeySource, meter: Meter, service: Arc<Service>) -> Self {
         let turns = Semaphore::new(settings.max_in_flight.max(1));
         Self {
             settings,
             keys,
-            meter: Meter::default(),
+            meter,
             service,
             turns,
         }
@@ -122,7 +123,7 @@ impl Gateway {
         body: Incoming,
     ) -> Result<Admitted, (Refusal, Option<String>)> {
         let key = if matched.resource.key_required {
-            Some(self.admit_key(&parts)?)
+            Some(self.admit_key(&parts).await?)
         } else {
             None
         };
@@ -139,8 +140,12 @@ impl Gateway {
     }
 
     /// The request's key, if it is known and enabled and its plan admits one
-    /// more request; usage plans count only requests that need a key.
-    fn admit_key(&self, parts: &Parts) -> Result<(KeyRecord, String), (Refusal, Option<String>)> {
+    /// more request; usage plans count only requests that need a key. The
+    /// count is in the counters file before the request goes on.
+    async fn admit_key(
+        &self,
+        parts: &Parts,
+    ) -> Result<(KeyRecord, String), (Refusal, Option<String>)> {
         let value = parts
             .headers
             .get("x-api-key")
@@ -150,7 +155,10 @@ impl Gateway {
         let key = self.keys.find(&value).ok_or((Refusal::Forbidden, None))?;
         let plan = key.plan.as_ref().unwrap_or(&self.settings.default_plan);
         match self.meter.admit(&key.id, plan) {
-            Ok(()) => Ok((key, value)),
+            Ok(counted) => {
+                self.meter.saved(counted).await;
+                Ok((key, value))
+            }
             Err(refusal) => Err((refusal.into(), Some(key.id))),
         }
     }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock};
 use std::time::SystemTime;
 
+use dice_core::Timestamp;
+
 use super::keys::{self, KeyRecord, KeysError, KeysFile};
 
 /// Where the gateway's keys come from.
@@ -91,7 +93,17 @@ impl KeySource {
         let file = KeysFile::load(path);
         let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
         loaded.version = Some(version);
-        loaded.keys = file?.keys;
+        let file = file?;
+        // Each key carries the limits that apply to it, its named plan's
+        // included, so admitting a request needs no second look.
+        loaded.keys = file
+            .keys
+            .iter()
+            .map(|key| KeyRecord {
+                plan: file.limits_of(key),
+                ..key.clone()
+            })
+            .collect();
         Ok(())
     }
 
@@ -101,8 +113,9 @@ impl KeySource {
             tracing::warn!(error = %err, "keeping the keys last read");
         }
         let loaded = self.read();
+        let now = Timestamp::now().unwrap_or(Timestamp::UNIX_EPOCH);
         keys::find(loaded.keys.iter().chain(self.extra.as_ref()), value)
-            .filter(|key| key.enabled)
+            .filter(|key| key.accepted_at(now))
             .cloned()
     }
 }

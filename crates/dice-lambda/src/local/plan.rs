@@ -1,148 +1,20 @@
 //! Usage plans as API Gateway applies them per key: a token bucket for the
 //! throttle (steady rate, burst) and a request quota per day, week or month.
+//! The plan types are `dice-keys`'s; [`Meter`] counts requests against them
+//! and keeps the counts in the counters file beside the keys file, so a
+//! restart keeps quotas and `keys usage` reads what the gateway counted.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
-use dice_core::{ConfigError, Timestamp};
-use serde::{Deserialize, Serialize};
+use dice_keys::Day;
+use dice_keys::counters::Counters;
+pub use dice_keys::{Period, Plan, Quota, Throttle};
+use tokio::sync::watch;
 
-/// A key's limits.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Plan {
-    /// Requests per second, with bursts; `None` for no throttle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub throttle: Option<Throttle>,
-    /// Requests per period; `None` for no quota.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quota: Option<Quota>,
-}
-
-/// A token bucket: `burst` tokens at most, refilled at `rate` per second.
-///
-/// Read from a keys file through [`Throttle::new`]'s checks, so a file holding
-/// a rate of 0, a negative one or `null` is refused rather than throttling a
-/// key forever or not at all.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "ThrottleFields")]
-pub struct Throttle {
-    /// Steady requests per second.
-    pub rate: f64,
-    /// How many requests may come at once.
-    pub burst: u32,
-}
-
-/// At most `limit` requests per `period`; read through [`Quota::new`]'s checks.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "QuotaFields")]
-pub struct Quota {
-    /// Requests allowed per period.
-    pub limit: u64,
-    /// The period, in UTC.
-    pub period: Period,
-}
-
-/// A quota period; each starts at 00:00 UTC (weeks on Monday).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Period {
-    /// A calendar day.
-    Day,
-    /// Monday to Sunday.
-    Week,
-    /// A calendar month.
-    Month,
-}
-
-/// A throttle as written, before its checks.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ThrottleFields {
-    rate: f64,
-    burst: u32,
-}
-
-/// A quota as written, before its checks.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuotaFields {
-    limit: u64,
-    period: Period,
-}
-
-impl Throttle {
-    /// A throttle of `rate` requests per second (finite, above 0) with bursts
-    /// of `burst` (at least 1).
-    pub fn new(rate: f64, burst: u32) -> Result<Self, ConfigError> {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(ConfigError::new(
-                "--rate",
-                format!("must be a finite number above 0, not {rate}"),
-            ));
-        }
-        if burst == 0 {
-            return Err(ConfigError::new("--burst", "must be at least 1"));
-        }
-        Ok(Self { rate, burst })
-    }
-}
-
-impl TryFrom<ThrottleFields> for Throttle {
-    type Error = ConfigError;
-
-    fn try_from(fields: ThrottleFields) -> Result<Self, ConfigError> {
-        Self::new(fields.rate, fields.burst)
-    }
-}
-
-impl Quota {
-    /// A quota of `limit` requests (at least 1) per `period`.
-    pub fn new(limit: u64, period: Period) -> Result<Self, ConfigError> {
-        if limit == 0 {
-            return Err(ConfigError::new("--quota", "must be at least 1"));
-        }
-        Ok(Self { limit, period })
-    }
-}
-
-impl TryFrom<QuotaFields> for Quota {
-    type Error = ConfigError;
-
-    fn try_from(fields: QuotaFields) -> Result<Self, ConfigError> {
-        Self::new(fields.limit, fields.period)
-    }
-}
-
-impl Period {
-    /// A number that changes exactly when a new period starts.
-    fn window(self, now: Timestamp) -> u64 {
-        let days = now.unix_seconds() / 86_400;
-        match self {
-            Self::Day => days,
-            // 1970-01-01 was a Thursday: shift so weeks start on Monday.
-            Self::Week => (days + 3) / 7,
-            Self::Month => {
-                let (year, month, ..) = now.to_civil();
-                u64::from(year) * 12 + u64::from(month)
-            }
-        }
-    }
-}
-
-impl std::str::FromStr for Period {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "day" => Ok(Self::Day),
-            "week" => Ok(Self::Week),
-            "month" => Ok(Self::Month),
-            _ => Err(format!("{text:?} is not day, week or month")),
-        }
-    }
-}
+use super::keys::KeysError;
 
 /// Why a request was turned away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,30 +25,101 @@ pub enum Refusal {
     QuotaExceeded,
 }
 
+/// A key's token bucket.
 #[derive(Debug)]
-struct Usage {
+struct Bucket {
     tokens: f64,
     refilled: Instant,
-    window: u64,
-    used: u64,
 }
 
-/// Every key's usage, kept in memory.
+/// The counts, and how many changes were made to them.
+#[derive(Debug, Default)]
+struct Tally {
+    counters: Counters,
+    generation: u64,
+    closed: bool,
+}
+
+/// The counts and the signal that wakes their writer.
+#[derive(Debug, Default)]
+struct Shared {
+    tally: Mutex<Tally>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tally> {
+        // Every change leaves the counts whole, so a poisoned lock still
+        // guards good counts.
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Every key's throttle bucket (in memory) and requests per day (in the
+/// counters file, when the meter has one).
 #[derive(Debug, Default)]
 pub struct Meter {
-    usage: Mutex<HashMap<String, Usage>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    shared: Arc<Shared>,
+    /// The generation last written to the counters file.
+    saved: Option<watch::Receiver<u64>>,
 }
 
+/// A request admitted: the change to wait for before answering, so the
+/// counters file holds it by the time the client has its answer (0 when
+/// nothing was counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted(u64);
+
 impl Meter {
+    /// A meter that starts from the counts in `path` and writes every count
+    /// there, replacing the file atomically, from a thread of its own.
+    /// `default_plan` is recorded for `keys usage`.
+    pub fn persisted(path: PathBuf, default_plan: Plan) -> Result<Self, KeysError> {
+        let mut counters = Counters::load(&path)?;
+        let existed = path.exists();
+        counters.default_plan = (default_plan != Plan::default()).then_some(default_plan);
+        // Written at start, so `keys usage` knows the default plan's quota;
+        // without a quota and without a file, not until a count is made.
+        let write_now = existed || default_plan.quota.is_some();
+        let shared = Arc::new(Shared {
+            tally: Mutex::new(Tally {
+                counters,
+                generation: u64::from(write_now),
+                closed: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let (sender, saved) = watch::channel(0);
+        let writer = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("dice-counters".to_owned())
+            .spawn(move || write_counts(&writer, &path, &sender))
+            .map_err(|source| KeysError::Io {
+                path: PathBuf::from("(counters writer thread)"),
+                source,
+            })?;
+        Ok(Self {
+            buckets: Mutex::default(),
+            shared,
+            saved: Some(saved),
+        })
+    }
+
     /// Counts one request by `key_id` under `plan`, or says why it is refused.
     /// A throttled request does not count against the quota.
-    pub fn admit(&self, key_id: &str, plan: &Plan) -> Result<(), Refusal> {
-        self.admit_at(
-            key_id,
-            plan,
-            Instant::now(),
-            Timestamp::now().unwrap_or(Timestamp::UNIX_EPOCH),
-        )
+    pub fn admit(&self, key_id: &str, plan: &Plan) -> Result<Counted, Refusal> {
+        self.admit_at(key_id, plan, Instant::now(), Day::today())
+    }
+
+    /// Waits until the counters file holds `counted`; at once for a meter
+    /// without a file.
+    pub async fn saved(&self, counted: Counted) {
+        if let Some(saved) = &self.saved {
+            let mut saved = saved.clone();
+            // An error means the writer is gone: nothing more to wait for.
+            let _ = saved.wait_for(|generation| *generation >= counted.0).await;
+        }
     }
 
     fn admit_at(
@@ -184,41 +127,83 @@ impl Meter {
         key_id: &str,
         plan: &Plan,
         now: Instant,
-        today: Timestamp,
-    ) -> Result<(), Refusal> {
-        let mut usage = self
-            .usage
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let usage = usage.entry(key_id.to_owned()).or_insert_with(|| Usage {
+        today: Day,
+    ) -> Result<Counted, Refusal> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let bucket = buckets.entry(key_id.to_owned()).or_insert_with(|| Bucket {
             tokens: plan.throttle.map_or(0.0, |t| f64::from(t.burst)),
             refilled: now,
-            window: 0,
-            used: 0,
         });
         if let Some(throttle) = plan.throttle {
-            let elapsed = now.saturating_duration_since(usage.refilled).as_secs_f64();
-            usage.tokens = (usage.tokens + elapsed * throttle.rate).min(f64::from(throttle.burst));
-            usage.refilled = now;
-            if usage.tokens < 1.0 {
+            let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
+            bucket.tokens =
+                (bucket.tokens + elapsed * throttle.rate).min(f64::from(throttle.burst));
+            bucket.refilled = now;
+            if bucket.tokens < 1.0 {
                 return Err(Refusal::Throttled);
             }
         }
-        if let Some(quota) = plan.quota {
-            let window = quota.period.window(today);
-            if usage.window != window {
-                usage.window = window;
-                usage.used = 0;
-            }
-            if usage.used >= quota.limit {
-                return Err(Refusal::QuotaExceeded);
-            }
-            usage.used += 1;
-        }
+        // Only requests under a quota are counted, as API Gateway reports
+        // usage against a plan's quota.
+        let counted = match plan.quota {
+            Some(quota) => Some(self.count(key_id, &quota, today)?),
+            None => None,
+        };
         if plan.throttle.is_some() {
-            usage.tokens -= 1.0;
+            bucket.tokens -= 1.0;
         }
-        Ok(())
+        Ok(Counted(counted.unwrap_or(0)))
+    }
+
+    /// Counts a request against `quota`, or refuses it when the quota is spent.
+    fn count(&self, key_id: &str, quota: &Quota, today: Day) -> Result<u64, Refusal> {
+        let mut tally = self.shared.lock();
+        if tally.counters.used_in_period(key_id, quota, today) >= quota.limit {
+            return Err(Refusal::QuotaExceeded);
+        }
+        tally.counters.count(key_id, today);
+        tally.generation += 1;
+        let generation = tally.generation;
+        drop(tally);
+        self.shared.changed.notify_one();
+        Ok(generation)
+    }
+}
+
+impl Drop for Meter {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.changed.notify_one();
+    }
+}
+
+/// The writer thread: whenever the counts change, writes them all at once,
+/// then says which generation the file now holds. Requests that came while
+/// it wrote are written together next time.
+fn write_counts(shared: &Shared, path: &std::path::Path, saved: &watch::Sender<u64>) {
+    let mut written = 0;
+    loop {
+        let (counters, generation) = {
+            let mut tally = shared.lock();
+            while tally.generation == written && !tally.closed {
+                tally = shared
+                    .changed
+                    .wait(tally)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if tally.closed && tally.generation == written {
+                return;
+            }
+            (tally.counters.clone(), tally.generation)
+        };
+        if let Err(err) = counters.save(path) {
+            // The counts stay in memory; a restart would lose the unsaved ones.
+            tracing::warn!(error = %err, "cannot save the usage counters");
+        }
+        written = generation;
+        if saved.send(generation).is_err() {
+            return;
+        }
     }
 }
 
@@ -228,38 +213,34 @@ mod tests {
 
     use super::*;
 
-    const NOON: Timestamp = match Timestamp::from_unix_seconds(1_795_521_600) {
-        Some(t) => t,
-        None => Timestamp::UNIX_EPOCH,
-    };
+    fn noon() -> Day {
+        Day::parse("2026-11-23").unwrap()
+    }
 
     #[test]
     fn the_bucket_allows_a_burst_then_the_rate() {
         let meter = Meter::default();
         let plan = Plan {
-            throttle: Some(Throttle {
-                rate: 2.0,
-                burst: 3,
-            }),
+            throttle: Some(Throttle::new(2.0, 3).unwrap()),
             quota: None,
         };
         let start = Instant::now();
         for _ in 0..3 {
-            assert_eq!(meter.admit_at("k", &plan, start, NOON), Ok(()));
+            assert!(meter.admit_at("k", &plan, start, noon()).is_ok());
         }
         assert_eq!(
-            meter.admit_at("k", &plan, start, NOON),
+            meter.admit_at("k", &plan, start, noon()),
             Err(Refusal::Throttled)
         );
         // Half a second refills one token at 2 per second.
         let later = start + Duration::from_millis(500);
-        assert_eq!(meter.admit_at("k", &plan, later, NOON), Ok(()));
+        assert!(meter.admit_at("k", &plan, later, noon()).is_ok());
         assert_eq!(
-            meter.admit_at("k", &plan, later, NOON),
+            meter.admit_at("k", &plan, later, noon()),
             Err(Refusal::Throttled)
         );
         // Keys have buckets of their own.
-        assert_eq!(meter.admit_at("other", &plan, later, NOON), Ok(()));
+        assert!(meter.admit_at("other", &plan, later, noon()).is_ok());
     }
 
     #[test]
@@ -267,73 +248,65 @@ mod tests {
         let meter = Meter::default();
         let plan = Plan {
             throttle: None,
-            quota: Some(Quota {
-                limit: 2,
-                period: Period::Day,
-            }),
+            quota: Some(Quota::new(2, Period::Day).unwrap()),
         };
         let now = Instant::now();
-        assert_eq!(meter.admit_at("k", &plan, now, NOON), Ok(()));
-        assert_eq!(meter.admit_at("k", &plan, now, NOON), Ok(()));
+        assert!(meter.admit_at("k", &plan, now, noon()).is_ok());
+        assert!(meter.admit_at("k", &plan, now, noon()).is_ok());
         assert_eq!(
-            meter.admit_at("k", &plan, now, NOON),
+            meter.admit_at("k", &plan, now, noon()),
             Err(Refusal::QuotaExceeded)
         );
-        let tomorrow = Timestamp::from_unix_seconds(NOON.unix_seconds() + 86_400).unwrap();
-        assert_eq!(meter.admit_at("k", &plan, now, tomorrow), Ok(()));
-    }
-
-    #[test]
-    fn weeks_start_on_monday_and_months_on_the_first() {
-        let at = |y, m, d| Timestamp::from_civil(y, m, d, 12, 0, 0).unwrap();
-        // 2026-11-23 is a Monday, 2026-11-22 a Sunday.
-        assert_ne!(
-            Period::Week.window(at(2026, 11, 22)),
-            Period::Week.window(at(2026, 11, 23))
-        );
-        assert_eq!(
-            Period::Week.window(at(2026, 11, 23)),
-            Period::Week.window(at(2026, 11, 29))
-        );
-        assert_eq!(
-            Period::Month.window(at(2026, 11, 1)),
-            Period::Month.window(at(2026, 11, 30))
-        );
-        assert_ne!(
-            Period::Month.window(at(2026, 11, 30)),
-            Period::Month.window(at(2026, 12, 1))
-        );
+        assert!(meter.admit_at("k", &plan, now, noon().next()).is_ok());
     }
 
     #[test]
     fn throttled_requests_do_not_use_the_quota() {
         let meter = Meter::default();
         let plan = Plan {
-            throttle: Some(Throttle {
-                rate: 1.0,
-                burst: 1,
-            }),
-            quota: Some(Quota {
-                limit: 2,
-                period: Period::Month,
-            }),
+            throttle: Some(Throttle::new(1.0, 1).unwrap()),
+            quota: Some(Quota::new(2, Period::Month).unwrap()),
         };
         let now = Instant::now();
-        assert_eq!(meter.admit_at("k", &plan, now, NOON), Ok(()));
+        assert!(meter.admit_at("k", &plan, now, noon()).is_ok());
         assert_eq!(
-            meter.admit_at("k", &plan, now, NOON),
+            meter.admit_at("k", &plan, now, noon()),
             Err(Refusal::Throttled)
         );
         let second = now + Duration::from_secs(1);
-        assert_eq!(
-            meter.admit_at("k", &plan, second, NOON),
-            Ok(()),
+        assert!(
+            meter.admit_at("k", &plan, second, noon()).is_ok(),
             "the throttled one was not counted"
         );
         let third = now + Duration::from_secs(2);
         assert_eq!(
-            meter.admit_at("k", &plan, third, NOON),
+            meter.admit_at("k", &plan, third, noon()),
             Err(Refusal::QuotaExceeded)
         );
+    }
+
+    #[tokio::test]
+    async fn counts_are_in_the_file_once_saved_and_a_new_meter_starts_from_them() {
+        let dir = std::env::temp_dir().join(format!("dice-meter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.json.usage");
+        let plan = Plan {
+            throttle: None,
+            quota: Some(Quota::new(2, Period::Day).unwrap()),
+        };
+        let meter = Meter::persisted(path.clone(), Plan::default()).unwrap();
+        let counted = meter.admit("k", &plan).unwrap();
+        meter.saved(counted).await;
+        assert_eq!(Counters::load(&path).unwrap().on("k", Day::today()), 1);
+        let counted = meter.admit("k", &plan).unwrap();
+        meter.saved(counted).await;
+        drop(meter);
+
+        let restarted = Meter::persisted(path.clone(), Plan::default()).unwrap();
+        assert_eq!(restarted.admit("k", &plan), Err(Refusal::QuotaExceeded));
+        // The first write, as the file existed, is done before the cleanup.
+        restarted.saved(Counted(1)).await;
+        drop(restarted);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

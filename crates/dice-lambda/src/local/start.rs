@@ -13,9 +13,11 @@ use tokio::net::TcpListener;
 use super::cli::ServeArgs;
 use super::key_source::KeySource;
 use super::keys::{self, KeyRecord};
+use super::plan::Meter;
 use super::{Gateway, Settings, serve, shutdown_signal};
 use crate::config::{Config, StoreConfig, WithoutDatabase};
 use crate::{Error, Service, logging};
+use dice_keys::counters::counters_path;
 
 /// Serves the API as `args` say until told to stop; the generated key and the
 /// address go to `out`.
@@ -42,7 +44,8 @@ async fn run(keys_file: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<
         source,
     })?;
     let keys = key_source(keys_file, out)?;
-    let gateway = Arc::new(Gateway::new(settings, keys, Arc::clone(&service)));
+    let meter = Meter::persisted(counters_path(keys_file), settings.default_plan)?;
+    let gateway = Arc::new(Gateway::new(settings, keys, meter, Arc::clone(&service)));
     writeln!(
         out,
         "dice-local listening on http://{bound}/{} (rolls {})",
@@ -150,5 +153,8 @@ fn local_key(value: &str) -> KeyRecord {
         hash: keys::hash(value),
         enabled: true,
         plan: None,
+        usage_plan: None,
+        created: None,
+        disable_at: None,
     }
 }

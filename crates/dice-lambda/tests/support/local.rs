@@ -43,9 +43,18 @@ impl Local {
                 command
             }
         };
+        // Without --keys-file, keys (and quota counts) go to a scratch
+        // directory of this start's own, rather than the crate's.
+        static STARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let start = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch =
+            std::env::temp_dir().join(format!("dice-local-default-{}-{start}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).unwrap();
         let mut child = command
             .args(["--port", "0"])
             .args(args)
+            .env("DICE_KEYS_FILE", scratch.join("dice-keys.json"))
             .env_remove("DATABASE_URL")
             .env_remove("DB_HOST")
             .env_remove("DICE_API_KEY")
@@ -178,6 +187,7 @@ pub fn keys_file(label: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keys.json");
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(dir.join("keys.json.usage"));
     path
 }
 

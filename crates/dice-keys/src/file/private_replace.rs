@@ -16,15 +16,44 @@ use super::{KeysError, random_token};
 /// chance, so a second one means someone is guessing.
 const ATTEMPTS: usize = 4;
 
+/// Whether a replacement waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// Flushed to disk, the rename too: survives a power cut.
+    Synced,
+    /// Atomic for every reader and across a crash of the writing process
+    /// (`kill -9`), not a power cut: for counters rewritten on every request.
+    ProcessCrash,
+}
+
 /// Replaces `path` with `contents`, readable and writable by the owner only.
-pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), KeysError> {
-    replace_with_names(path, contents, || random_token(16))
+pub(crate) fn replace(path: &Path, contents: &[u8]) -> Result<(), KeysError> {
+    replace_with(path, contents, Durability::Synced, || random_token(16))
+}
+
+/// [`replace`] as durable as `durability` says.
+pub(crate) fn replace_durably(
+    path: &Path,
+    contents: &[u8],
+    durability: Durability,
+) -> Result<(), KeysError> {
+    replace_with(path, contents, durability, || random_token(16))
 }
 
 /// [`replace`], with the random part of the temporary name from `token`.
-pub(super) fn replace_with_names(
+#[cfg(test)]
+fn replace_with_names(
     path: &Path,
     contents: &[u8],
+    token: impl FnMut() -> Result<String, KeysError>,
+) -> Result<(), KeysError> {
+    replace_with(path, contents, Durability::Synced, token)
+}
+
+fn replace_with(
+    path: &Path,
+    contents: &[u8],
+    durability: Durability,
     mut token: impl FnMut() -> Result<String, KeysError>,
 ) -> Result<(), KeysError> {
     let io = |source| KeysError::Io {
@@ -32,13 +61,18 @@ pub(super) fn replace_with_names(
         source,
     };
     let (temporary, file) = create_temporary(path, &mut token)?;
-    let written = write_all(file, contents).and_then(|()| std::fs::rename(&temporary, path));
+    let synced = durability == Durability::Synced;
+    let written =
+        write_all(file, contents, synced).and_then(|()| std::fs::rename(&temporary, path));
     if let Err(err) = written {
         // Best effort: the error that matters is the one being returned.
         let _ = std::fs::remove_file(&temporary);
         return Err(io(err));
     }
-    sync_directory(path).map_err(io)
+    if synced {
+        sync_directory(path).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// A new, empty, owner-only file beside `path`, and its name.
@@ -77,13 +111,13 @@ fn create_temporary(
 }
 
 /// Writes `contents` and a final newline, sets mode 0600 whatever the umask
-/// left, and flushes to disk.
-fn write_all(mut file: File, contents: &[u8]) -> std::io::Result<()> {
+/// left, and flushes to disk when `sync`.
+fn write_all(mut file: File, contents: &[u8], sync: bool) -> std::io::Result<()> {
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     file.write_all(contents)?;
     file.write_all(b"\n")?;
-    file.sync_all()
+    if sync { file.sync_all() } else { Ok(()) }
 }
 
 /// Flushes the directory holding `path`, so a completed rename is durable.

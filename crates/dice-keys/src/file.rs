@@ -5,7 +5,7 @@
 //! permissions.
 
 mod change_lock;
-mod private_replace;
+pub(crate) mod private_replace;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,7 +13,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::plan::Plan;
+use dice_core::Timestamp;
+
+use crate::Plan;
 use change_lock::ChangeLock;
 
 /// One API key, as the keys file holds it.
@@ -28,9 +30,39 @@ pub struct KeyRecord {
     pub hash: String,
     /// Disabled keys are refused like unknown ones.
     pub enabled: bool,
-    /// Throttle and quota; `None` uses the gateway's defaults.
+    /// Throttle and quota of the key's own; with neither this nor
+    /// `usage_plan`, the gateway's defaults apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// The id of the named plan (in [`KeysFile::plans`]) the key is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_plan: Option<String>,
+    /// When the key was made (absent in files from before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    /// When an enabled key stops being accepted: the end of a rotation's
+    /// grace period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_at: Option<Timestamp>,
+}
+
+impl KeyRecord {
+    /// Whether the key is accepted at `now`.
+    pub fn accepted_at(&self, now: Timestamp) -> bool {
+        self.enabled && self.disable_at.is_none_or(|at| now < at)
+    }
+}
+
+/// A named usage plan in the keys file, which keys join by its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRecord {
+    /// The id keys refer to it by.
+    pub id: String,
+    /// Its name, unique in the file.
+    pub name: String,
+    /// Its limits.
+    pub limits: Plan,
 }
 
 /// The keys file.
@@ -39,6 +71,9 @@ pub struct KeyRecord {
 pub struct KeysFile {
     /// Every key, in the order they were added.
     pub keys: Vec<KeyRecord>,
+    /// Named usage plans, in the order they were added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlanRecord>,
 }
 
 /// What can go wrong with the keys file. Each is one line naming the file or
@@ -127,10 +162,10 @@ impl KeysFile {
     /// other `change` runs on the same file: a lock beside it is held from the
     /// read to the end of the write, so concurrent changes are never lost.
     /// When `edit` fails, nothing is written.
-    pub fn change<T>(
+    pub fn change<T, E: From<KeysError>>(
         path: &Path,
-        edit: impl FnOnce(&mut Self) -> Result<T, KeysError>,
-    ) -> Result<T, KeysError> {
+        edit: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
         require_directory(path)?;
         let _lock = ChangeLock::acquire(path)?;
         let mut file = Self::load(path)?;
@@ -159,6 +194,17 @@ impl KeysFile {
         name: &str,
         plan: Option<Plan>,
     ) -> Result<(KeyRecord, String), KeysError> {
+        self.add_to(name, plan, None)
+    }
+
+    /// [`Self::add`], with the key in the named plan `usage_plan` (an id in
+    /// [`Self::plans`]) when given.
+    pub fn add_to(
+        &mut self,
+        name: &str,
+        plan: Option<Plan>,
+        usage_plan: Option<String>,
+    ) -> Result<(KeyRecord, String), KeysError> {
         let value = random_token(40)?;
         let id = loop {
             let id = random_token(10)?;
@@ -172,6 +218,9 @@ impl KeysFile {
             hash: hash(&value),
             enabled: true,
             plan,
+            usage_plan,
+            created: Timestamp::now(),
+            disable_at: None,
         };
         self.keys.push(record.clone());
         Ok((record, value))
@@ -198,6 +247,21 @@ impl KeysFile {
     /// The first key named `name`.
     pub fn named(&self, name: &str) -> Option<&KeyRecord> {
         self.keys.iter().find(|key| key.name == name)
+    }
+
+    /// The plan with `id`.
+    pub fn plan(&self, id: &str) -> Option<&PlanRecord> {
+        self.plans.iter().find(|plan| plan.id == id)
+    }
+
+    /// The limits that apply to `key`: its named plan's, else its own;
+    /// `None` for the gateway's defaults. A plan id the file does not hold
+    /// (a hand edit) counts as the defaults.
+    pub fn limits_of(&self, key: &KeyRecord) -> Option<Plan> {
+        match &key.usage_plan {
+            Some(id) => self.plan(id).map(|plan| plan.limits),
+            None => key.plan,
+        }
     }
 }
 

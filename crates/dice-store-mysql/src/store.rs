@@ -9,13 +9,14 @@ use dice_core::{
     Result, Roll, RollId, RollRequest, RollStore, Stats,
 };
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Pool, Row};
+use mysql_async::{Conn, Row};
 
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value};
 use crate::plain::{self, PlainInsert};
-use crate::{MysqlConfig, migrate, opts, rows, sql};
+use crate::pools::{ConnectError, Pools};
+use crate::{MysqlConfig, migrate, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -43,8 +44,7 @@ pub struct MysqlStore {
 
 #[derive(Debug)]
 struct Shared {
-    pool: Pool,
-    opts: mysql_async::Opts,
+    pools: Pools,
     limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
@@ -54,12 +54,12 @@ struct Shared {
 impl MysqlStore {
     /// A store on a new pool. No connection is made until the first call; use
     /// [`MysqlStore::connect`] to find a bad configuration at start instead.
+    /// (A configuration that [`MysqlConfig::check`] refuses makes a store
+    /// whose every call fails, without sending anything.)
     pub fn new(config: &MysqlConfig) -> Self {
-        let opts = opts::driver_opts(config);
         Self {
             shared: Arc::new(Shared {
-                pool: Pool::new(opts.clone()),
-                opts,
+                pools: Pools::new(config),
                 limits: Limits {
                     connect_timeout: config.connect_timeout,
                     query_timeout: config.query_timeout,
@@ -73,17 +73,20 @@ impl MysqlStore {
     }
 
     /// A store whose first connection has been made, so wrong credentials or an
-    /// unreachable host show up now, within the connect timeout.
+    /// unreachable host show up now, within the connect timeout; a refused
+    /// login is [`Error::LoginRefused`](crate::Error::LoginRefused), at once.
     pub async fn connect(config: &MysqlConfig) -> Result<Self, crate::Error> {
+        config.check()?;
         let store = Self::new(config);
-        let conn = tokio::time::timeout(config.connect_timeout, store.shared.pool.get_conn())
+        let conn = tokio::time::timeout(config.connect_timeout, store.shared.pools.get_conn())
             .await
             .map_err(|_| {
                 crate::Error::Unreachable(format!(
                     "no connection to {}:{} within {:?}",
                     config.host, config.port, config.connect_timeout
                 ))
-            })??;
+            })?
+            .map_err(crate::Error::from)?;
         drop(conn);
         Ok(store)
     }
@@ -103,12 +106,11 @@ impl MysqlStore {
     /// missing, its indexes and request-token column, and the idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
-        let connect = Conn::new(self.shared.opts.clone());
+        let connect = self.shared.pools.new_conn();
         let conn = tokio::time::timeout(self.shared.limits.connect_timeout, connect)
             .await
-            .map_err(|_| {
-                crate::Error::Unreachable("timed out connecting to migrate".to_owned())
-            })??;
+            .map_err(|_| crate::Error::Unreachable("timed out connecting to migrate".to_owned()))?
+            .map_err(crate::Error::from)?;
         migrate::migrate(conn).await
     }
 
@@ -125,7 +127,7 @@ impl MysqlStore {
 
     /// Closes every pooled connection, waiting for those in use to come back.
     pub async fn close(self) -> Result<(), crate::Error> {
-        Ok(self.shared.pool.clone().disconnect().await?)
+        Ok(self.shared.pools.disconnect().await?)
     }
 
     /// Runs `op`, which must be safe to run again, with retries.
@@ -134,7 +136,7 @@ impl MysqlStore {
         F: FnMut(Conn) -> Fut,
         Fut: std::future::Future<Output = Result<T, OpError>>,
     {
-        exec::run(&self.shared.pool, &self.shared.limits, self.deadline, op).await
+        exec::run(&self.shared.pools, &self.shared.limits, self.deadline, op).await
     }
 
     async fn read_rolls(
@@ -173,6 +175,15 @@ impl MysqlStore {
     }
 }
 
+impl From<ConnectError> for crate::Error {
+    fn from(err: ConnectError) -> Self {
+        match err {
+            ConnectError::Login(why) => Self::LoginRefused(why),
+            ConnectError::Failed(err) => Self::Database(err),
+        }
+    }
+}
+
 #[async_trait]
 impl RollStore for MysqlStore {
     async fn insert_rolls(
@@ -186,7 +197,7 @@ impl RollStore for MysqlStore {
             id_step: &self.shared.id_step,
         };
         plain::insert(
-            &self.shared.pool,
+            &self.shared.pools,
             &self.shared.limits,
             self.deadline,
             &insert,

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run -p dice-examples --example quickstart
-//! DATABASE_URL=mysql://root@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
+//! DATABASE_URL=mysql://dice:dice@127.0.0.1:3306/dice cargo run -p dice-examples --example quickstart
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // printing is what an example is for
 
@@ -58,7 +58,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let page = store.list(&ListQuery::new()).await?;
     println!("newest first: {}", describe(&page.rolls));
     let stats = store.stats(None).await?;
-    println!("count {}, mean {:?}", stats.count, stats.mean);
+    match stats.mean {
+        Some(mean) => println!("count {}, mean {mean:.2}", stats.count),
+        None => println!("count {}, no mean", stats.count),
+    }
     Ok(())
 }
 

@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# Builds bootstrap.zip for AWS Lambda (provided.al2023) with cargo-lambda and
-# checks it: x86_64 always, arm64 too when the aarch64 standard library is
-# installed. Installs cargo-lambda and zig from PyPI when they are missing.
-# Output: target/lambda/bootstrap/bootstrap.zip (x86_64) and
-# target/lambda/arm64/bootstrap/bootstrap.zip.
+# Builds the Lambda zip for one architecture with cargo-lambda, and checks it.
+#
+#   bash scripts/package.sh            # x86_64
+#   bash scripts/package.sh arm64      # after `rustup target add aarch64-unknown-linux-gnu`
+#
+# Whichever the architecture, the zip lands at target/lambda/bootstrap/bootstrap.zip,
+# the CodeUri of deploy/template.yaml, and target/lambda/bootstrap/architecture
+# names it: deploy with the template's Architecture set to that (README, "Deploy").
+# The RDS CA bundle goes into the zip when deploy/global-bundle.pem exists.
+# Tools: cargo-lambda and zig from PyPI in the virtual environment target/venv,
+# and objdump (Debian package binutils), installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
-if ! command -v cargo-lambda >/dev/null 2>&1 || ! python3 -c 'import ziglang' 2>/dev/null; then
-  echo "package: installing cargo-lambda and zig" >&2
-  python3 -m pip install --quiet -r deploy/requirements.txt
+architecture=${1:-x86_64}
+case "$architecture" in
+  x86_64) flag=--x86-64 triple=x86_64-unknown-linux-gnu ;;
+  arm64) flag=--arm64 triple=aarch64-unknown-linux-gnu ;;
+  *) echo "package.sh: the architecture is x86_64 or arm64, not $architecture" >&2; exit 2 ;;
+esac
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$triple" ]; then
+  echo "package.sh: the $triple standard library is missing: rustup target add $triple" >&2
+  exit 1
 fi
 
-# The RDS CA bundle goes into the zip when it is there (for DB_TLS=verify).
+need objdump binutils
+python_tools
+
+out=target/lambda/bootstrap
+rm -rf "$out" # never leave the other architecture's zip behind a failed build
 include=()
 [ -f deploy/global-bundle.pem ] && include=(--include deploy/global-bundle.pem)
-
-build() { # target-flag lambda-dir
-  cargo lambda build --release "$1" --bin bootstrap -p dice-lambda --no-default-features \
-    --output-format zip --lambda-dir "$2" "${include[@]}"
-  python3 deploy/check_package.py "$2/bootstrap/bootstrap.zip"
-}
-
-build --x86-64 target/lambda
-if [ -d "$(rustc --print sysroot)/lib/rustlib/aarch64-unknown-linux-gnu" ]; then
-  build --arm64 target/lambda/arm64
-else
-  echo "package: arm64 skipped: the aarch64-unknown-linux-gnu standard library is not installed (rustup target add aarch64-unknown-linux-gnu)"
-fi
+cargo lambda build --release "$flag" --bin bootstrap -p dice-lambda --no-default-features \
+  --output-format zip --lambda-dir target/lambda "${include[@]}"
+python3 deploy/check_package.py --architecture "$architecture" "$out/bootstrap.zip"
+echo "$architecture" >"$out/architecture"
+echo "package.sh: $out/bootstrap.zip is ready for Architecture=$architecture"

@@ -131,11 +131,9 @@ async fn bootstrap_connects_with_credentials_from_the_secret() {
     let db = TestDb::create().await;
     let password = "from-secrets-manager-7Hq";
     let url = db.create_user(password).await;
-    let user = mysql_async::Opts::from_url(&url)
-        .unwrap()
-        .user()
-        .unwrap()
-        .to_owned();
+    let opts = mysql_async::Opts::from_url(&url).unwrap();
+    let user = opts.user().unwrap().to_owned();
+    let port = opts.tcp_port().to_string();
     let secret = serde_json::json!({"username": user, "password": password}).to_string();
     let (addr, _) = extension(secret).await;
 
@@ -149,6 +147,7 @@ async fn bootstrap_connects_with_credentials_from_the_secret() {
             addr.port().to_string(),
         )
         .env("DB_HOST", "127.0.0.1")
+        .env("DB_PORT", &port)
         .env("DB_NAME", &db.name)
         .env("DICE_MIGRATE", "true")
         .stdout(Stdio::null())

@@ -1,4 +1,4 @@
-//! An in-memory [`RollStore`] with the semantics of the MySQL store.
+//! An in-memory [`RollStore`](MemoryStore#impl-RollStore-for-MemoryStore) with the semantics of the MySQL store.
 //!
 //! [`MemoryStore`] is the local default of `dice-local` and the store of choice in
 //! tests: it passes the same conformance suite as `dice-store-mysql` (monotonic

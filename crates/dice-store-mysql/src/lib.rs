@@ -24,6 +24,7 @@
 //! ```
 
 mod config;
+mod connect_error;
 mod error;
 mod exec;
 mod iam;

@@ -23,12 +23,9 @@ use std::time::SystemTime;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool};
 
 use crate::config::{Auth, MysqlConfig};
+use crate::connect_error::{LoginKind, connect_error, login_refused};
 use crate::iam::{IamAuth, RENEW_AFTER};
 use crate::opts;
-
-/// MySQL error numbers that refuse a login: access denied (1045), to the
-/// database (1044), or without a password (1698).
-const LOGIN_REFUSED: &[u16] = &[1044, 1045, 1698];
 
 /// Why no connection was made.
 #[derive(Debug)]
@@ -40,11 +37,12 @@ pub(crate) enum ConnectError {
     Failed(mysql_async::Error),
 }
 
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ConnectError {
+    /// The crate's error, one line that says where it tried and what to fix.
+    pub(crate) fn into_error(self, opts: &Opts) -> crate::Error {
         match self {
-            Self::Login(why) => f.write_str(why),
-            Self::Failed(err) => write!(f, "{err}"),
+            Self::Login(why) => crate::Error::LoginRefused(why),
+            Self::Failed(err) => connect_error(opts, err),
         }
     }
 }
@@ -176,35 +174,23 @@ impl Pools {
             .into())
     }
 
+    /// The options every connection shares (in IAM mode without the token):
+    /// where it connects, as whom.
+    pub(crate) fn base(&self) -> &Opts {
+        &self.base
+    }
+
     /// A refused login is said in one line with what to check; other
     /// failures are passed on.
     fn classify(&self, err: mysql_async::Error) -> ConnectError {
-        let refused = match &err {
-            mysql_async::Error::Server(server) => LOGIN_REFUSED.contains(&server.code),
-            mysql_async::Error::Driver(
-                mysql_async::DriverError::CleartextPluginDisabled
-                | mysql_async::DriverError::UnknownAuthPlugin { .. },
-            ) => true,
-            _ => false,
+        let kind = match self.login {
+            Login::Password => LoginKind::Password,
+            Login::Iam { .. } => LoginKind::Iam,
         };
-        if !refused {
-            return ConnectError::Failed(err);
+        match login_refused(&self.base, &err, kind) {
+            Some(why) => ConnectError::Login(why),
+            None => ConnectError::Failed(err),
         }
-        let user = &self.user;
-        let hint = match self.login {
-            Login::Password => "check the user name and password".to_owned(),
-            Login::Iam { .. } => format!(
-                "check that {user} is IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS', that \
-                 the role may rds-db:connect as {user} on this cluster, and the clock"
-            ),
-        };
-        let how = match self.login {
-            Login::Password => "login",
-            Login::Iam { .. } => "IAM auth token",
-        };
-        ConnectError::Login(format!(
-            "the database refused the {how} of user {user:?} ({hint}): {err}"
-        ))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Current> {

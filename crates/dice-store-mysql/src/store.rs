@@ -11,11 +11,12 @@ use dice_core::{
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
+use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value};
 use crate::plain::{self, PlainInsert};
-use crate::pools::{ConnectError, Pools};
+use crate::pools::Pools;
 use crate::{MysqlConfig, migrate, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
@@ -78,15 +79,11 @@ impl MysqlStore {
     pub async fn connect(config: &MysqlConfig) -> Result<Self, crate::Error> {
         config.check()?;
         let store = Self::new(config);
+        let opts = store.shared.pools.base();
         let conn = tokio::time::timeout(config.connect_timeout, store.shared.pools.get_conn())
             .await
-            .map_err(|_| {
-                crate::Error::Unreachable(format!(
-                    "no connection to {}:{} within {:?}",
-                    config.host, config.port, config.connect_timeout
-                ))
-            })?
-            .map_err(crate::Error::from)?;
+            .map_err(|_| connect_timeout(opts, config.connect_timeout))?
+            .map_err(|err| err.into_error(opts))?;
         drop(conn);
         Ok(store)
     }
@@ -106,11 +103,12 @@ impl MysqlStore {
     /// missing, its indexes and request-token column, and the idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
-        let connect = self.shared.pools.new_conn();
-        let conn = tokio::time::timeout(self.shared.limits.connect_timeout, connect)
+        let opts = self.shared.pools.base();
+        let limit = self.shared.limits.connect_timeout;
+        let conn = tokio::time::timeout(limit, self.shared.pools.new_conn())
             .await
-            .map_err(|_| crate::Error::Unreachable("timed out connecting to migrate".to_owned()))?
-            .map_err(crate::Error::from)?;
+            .map_err(|_| connect_timeout(opts, limit))?
+            .map_err(|err| err.into_error(opts))?;
         migrate::migrate(conn).await
     }
 
@@ -172,15 +170,6 @@ impl MysqlStore {
             *last = Instant::now();
         }
         let _ = self.purge_expired_keys().await;
-    }
-}
-
-impl From<ConnectError> for crate::Error {
-    fn from(err: ConnectError) -> Self {
-        match err {
-            ConnectError::Login(why) => Self::LoginRefused(why),
-            ConnectError::Failed(err) => Self::Database(err),
-        }
     }
 }
 

@@ -44,7 +44,10 @@ pub(crate) const RENEW_AFTER: Duration = Duration::from_secs(10 * 60);
 /// # Ok::<(), dice_store_mysql::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct IamAuth {
+pub struct IamAuth(Arc<Parts>);
+
+/// Shared by clones, so that a configuration stays small to copy around.
+struct Parts {
     region: String,
     credentials: AwsCredentials,
     clock: Arc<dyn Clock>,
@@ -61,11 +64,11 @@ impl IamAuth {
                 format!("must be a Region such as eu-west-1, not {region:?}"),
             ));
         }
-        Ok(Self {
+        Ok(Self(Arc::new(Parts {
             region,
             credentials,
             clock: Arc::new(SystemClock),
-        })
+        })))
     }
 
     /// Reads `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
@@ -90,14 +93,17 @@ impl IamAuth {
 
     /// The same, with tokens dated by `clock` (for tests that move time).
     #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self(Arc::new(Parts {
+            region: self.0.region.clone(),
+            credentials: self.0.credentials.clone(),
+            clock,
+        }))
     }
 
     /// The Region tokens are signed for.
     pub fn region(&self) -> &str {
-        &self.region
+        &self.0.region
     }
 
     /// The token that logs `user` in to the database at `host`:`port`, signed
@@ -114,23 +120,23 @@ impl IamAuth {
             host,
             port,
             user,
-            region: &self.region,
+            region: &self.0.region,
         };
-        sign_token(&self.credentials, &target, at).map_err(Error::Token)
+        sign_token(&self.0.credentials, &target, at).map_err(Error::Token)
     }
 
     /// The time by this authentication's clock.
     pub(crate) fn now(&self) -> SystemTime {
-        self.clock.now()
+        self.0.clock.now()
     }
 }
 
 impl fmt::Debug for IamAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IamAuth")
-            .field("region", &self.region)
-            .field("credentials", &self.credentials)
-            .field("clock", &self.clock)
+            .field("region", &self.0.region)
+            .field("credentials", &self.0.credentials)
+            .field("clock", &self.0.clock)
             .finish()
     }
 }

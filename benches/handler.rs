@@ -1,9 +1,12 @@
 //! The handler's own cost per event, with the in-memory store, against two
 //! baselines in the same run: the store call alone, and a naive handler that
 //! parses the body into a `serde_json::Value` and builds the response by hand.
+//! Group `forms` puts a roll the server makes (`{"dice":"3d6"}`, drawn from the
+//! operating system's CSPRNG) beside the tutorial's reported roll.
 //!
 //! ```sh
 //! cargo bench -p dice-benches --bench handler
+//! cargo bench -p dice-benches --bench handler -- forms
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -62,6 +65,24 @@ fn bench(c: &mut Criterion) {
         b.iter(|| runtime.block_on(store.insert(&roll, None)))
     });
     group.finish();
+
+    let mut forms = c.benchmark_group("forms");
+    for body in [
+        r#"{"outcome":6}"#,
+        r#"{"dice":"3d6"}"#,
+        r#"{"outcome":6,"dice":"1d6"}"#,
+    ] {
+        let event = event("POST", "/rolls", Some(body));
+        let store = MemoryStore::new();
+        assert_eq!(
+            runtime.block_on(handler.handle(&event, &store)).status_code,
+            201
+        );
+        forms.bench_function(format!("Handler::handle (POST {body})"), |b| {
+            b.iter(|| runtime.block_on(handler.handle(&event, &store)))
+        });
+    }
+    forms.finish();
 
     let store = MemoryStore::new();
     runtime.block_on(handler.handle(&create, &store));

@@ -19,6 +19,9 @@ pub enum ErrorCode {
     InvalidOutcome,
     /// `rolled_by` breaks the rules of [`Actor`](crate::Actor).
     InvalidRolledBy,
+    /// `dice` (in a body or a query) is not a valid notation; the message names
+    /// the problem, as [`DiceError`](crate::DiceError) words it.
+    InvalidDice,
     /// A field the API does not know, such as a typo of `outcome`.
     UnknownField,
     /// The same field appears twice in one object.
@@ -67,6 +70,7 @@ impl ErrorCode {
             Self::MissingOutcome => "missing_outcome",
             Self::InvalidOutcome => "invalid_outcome",
             Self::InvalidRolledBy => "invalid_rolled_by",
+            Self::InvalidDice => "invalid_dice",
             Self::UnknownField => "unknown_field",
             Self::DuplicateField => "duplicate_field",
             Self::EmptyBatch => "empty_batch",
@@ -158,6 +162,14 @@ impl fmt::Display for InvalidInput {
 }
 
 impl std::error::Error for InvalidInput {}
+
+impl From<crate::DiceError> for InvalidInput {
+    /// An [`ErrorCode::InvalidDice`] with the notation's problem as the rule; the
+    /// caller names the field.
+    fn from(err: crate::DiceError) -> Self {
+        Self::new(ErrorCode::InvalidDice, err.to_string())
+    }
+}
 
 /// A boxed error from a store's driver, kept for logs and never shown to clients.
 pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -2,9 +2,11 @@
 //!
 //! `dice-core` holds what every part of dice agrees on: the value types that
 //! cannot hold invalid data ([`Outcome`], [`Actor`], [`RollId`], [`IdempotencyKey`],
-//! [`Timestamp`]), the request parser every adapter shares ([`RollRequest::parse_json`]),
-//! the [`RollStore`] port that storage adapters implement, and, behind the
-//! `testkit` feature, the conformance suite that proves they behave alike.
+//! [`Timestamp`], [`Dice`]), the request parser every adapter shares
+//! ([`RollRequest::parse_json`]), rolling dice without bias ([`RollRequest::roll_os`])
+//! and testing their fairness ([`Fairness`]), the [`RollStore`] port that storage
+//! adapters implement, and, behind the `testkit` feature, the conformance suite
+//! that proves they behave alike.
 //!
 //! ```
 //! use dice_core::{ErrorCode, RollRequest};
@@ -48,8 +50,8 @@ pub use fairness::{Fairness, Verdict};
 pub use idempotency_key::IdempotencyKey;
 pub use outcome::Outcome;
 pub use query::{Cursor, Limit, ListQuery, Page, StatsQuery};
-pub use request::{Batch, Recorded, RollRequest};
-pub use roll::{NewRoll, Roll};
+pub use request::{Batch, Recorded, RollRequest, RollToMake, RolledRequest};
+pub use roll::{InconsistentRoll, NewRoll, Roll};
 pub use roll_id::RollId;
 pub use stats::Stats;
 pub use store::{Idempotent, RollStore};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{Actor, ErrorCode, InvalidInput, Roll, RollId};
+use crate::{Actor, Dice, ErrorCode, InvalidInput, Roll, RollId};
 
 /// How many rolls one page holds: 1 to 1000, 50 unless the client says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,36 +177,74 @@ impl ListQuery {
     }
 }
 
-/// Which rolls to sum up: all, or one actor's.
+/// Which rolls to sum up: all, one actor's, those of one notation, or one
+/// actor's of one notation. Asking for a notation adds its
+/// [`Fairness`](crate::Fairness) to the stats; rolls recorded without dice are
+/// never counted then.
 ///
 /// ```
-/// use dice_core::StatsQuery;
+/// use dice_core::{ErrorCode, StatsQuery};
 ///
-/// let query = StatsQuery::from_params([("rolled_by", "alice")])?;
+/// let query = StatsQuery::from_params([("rolled_by", "alice"), ("dice", "2D6")])?;
 /// assert_eq!(query.rolled_by().map(|a| a.as_str()), Some("alice"));
+/// assert_eq!(query.dice().map(|d| d.to_string()).as_deref(), Some("2d6"));
 /// assert!(StatsQuery::from_params([("limit", "5")]).is_err());
+///
+/// let err = StatsQuery::from_params([("dice", "2d6++1")]).unwrap_err();
+/// assert_eq!(err.code(), ErrorCode::InvalidDice);
+/// assert_eq!(err.to_string(), "dice: expected a number or a die (like 2d6) at position 5");
 /// # Ok::<(), dice_core::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatsQuery {
     rolled_by: Option<Actor>,
+    dice: Option<Dice>,
 }
 
 impl StatsQuery {
-    /// Builds the query from the query-string parameter `rolled_by`, with the
-    /// rules of [`ListQuery::from_params`].
+    /// Every roll.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only rolls by `actor`.
+    #[must_use]
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.rolled_by = Some(actor);
+        self
+    }
+
+    /// Only rolls of `dice` (rolled by the server or reported with them), and
+    /// their fairness.
+    #[must_use]
+    pub fn of(mut self, dice: Dice) -> Self {
+        self.dice = Some(dice);
+        self
+    }
+
+    /// Builds the query from the query-string parameters `rolled_by` and `dice`
+    /// (any accepted notation, compared in canonical form), with the rules of
+    /// [`ListQuery::from_params`].
     pub fn from_params<'a>(
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, InvalidInput> {
-        let [rolled_by] = known_params(["rolled_by"], params)?;
+        let [rolled_by, dice] = known_params(["rolled_by", "dice"], params)?;
         Ok(Self {
             rolled_by: rolled_by.map(parse_rolled_by).transpose()?,
+            dice: dice
+                .map(|text| Dice::parse(text).map_err(|e| InvalidInput::from(e).at("dice")))
+                .transpose()?,
         })
     }
 
     /// The actor filter, if any.
     pub fn rolled_by(&self) -> Option<&Actor> {
         self.rolled_by.as_ref()
+    }
+
+    /// The notation filter, if any.
+    pub fn dice(&self) -> Option<&Dice> {
+        self.dice.as_ref()
     }
 }
 

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::Outcome;
+use crate::{Fairness, Outcome, StatsQuery};
 
-/// The count of rolls, the count of each outcome, and their mean.
+/// The count of rolls, the count of each outcome, their mean, and for the rolls
+/// of one notation, how fair they look.
 ///
 /// Serialises as `{"count":3,"per_outcome":{"3":1,"6":2},"mean":5.0}`; `mean` is
-/// `null` when there are no rolls.
+/// `null` when there are no rolls. Stats of a notation add `"fairness":{...}`
+/// (see [`Fairness`]); others have no such key.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stats {
     /// How many rolls.
@@ -16,6 +18,10 @@ pub struct Stats {
     pub per_outcome: BTreeMap<Outcome, u64>,
     /// The arithmetic mean of the outcomes, `None` for no rolls.
     pub mean: Option<f64>,
+    /// The chi-square test of the rolls against their dice, when the stats are
+    /// of one notation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<Fairness>,
 }
 
 impl Stats {
@@ -45,7 +51,29 @@ impl Stats {
             count,
             per_outcome,
             mean,
+            fairness: None,
         }
+    }
+
+    /// The answer to `query`, from the per-outcome counts of the rolls it selects:
+    /// [`Stats::from_counts`], with the fairness of the notation when the query
+    /// names one. Every store answers stats through this.
+    ///
+    /// ```
+    /// use dice_core::{Dice, Outcome, Stats, StatsQuery, Verdict};
+    ///
+    /// let query = StatsQuery::new().of(Dice::parse("1d2")?);
+    /// let stats = Stats::for_query(&query, [(Outcome::new(1), 52), (Outcome::new(2), 48)]);
+    /// assert_eq!(stats.fairness.map(|f| f.verdict()), Some(Verdict::ConsistentWithFair));
+    /// # Ok::<(), dice_core::DiceError>(())
+    /// ```
+    pub fn for_query(query: &StatsQuery, counts: impl IntoIterator<Item = (Outcome, u64)>) -> Self {
+        let mut stats = Self::from_counts(counts);
+        stats.fairness = query.dice().map(|dice| {
+            let counts = stats.per_outcome.iter().map(|(total, n)| (*total, *n));
+            Fairness::of(dice, counts)
+        });
+        stats
     }
 }
 
@@ -74,6 +102,24 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&stats).unwrap(),
             r#"{"count":3,"per_outcome":{"3":1,"6":2},"mean":5.0}"#
+        );
+    }
+
+    #[test]
+    fn stats_of_a_notation_add_its_fairness_and_others_do_not() {
+        let counts = [(Outcome::new(1), 3), (Outcome::new(2), 4)];
+        let plain = Stats::for_query(&StatsQuery::new(), counts);
+        assert_eq!(plain, Stats::from_counts(counts));
+        assert!(!serde_json::to_string(&plain).unwrap().contains("fairness"));
+
+        let coin = crate::Dice::parse("1d2").unwrap();
+        let judged = Stats::for_query(&StatsQuery::new().of(coin.clone()), counts);
+        assert_eq!(judged.fairness, Some(Fairness::of(&coin, counts)));
+        let json = serde_json::to_string(&judged).unwrap();
+        assert!(
+            json.starts_with(r#"{"count":7,"per_outcome":{"1":3,"2":4},"mean":"#)
+                && json.contains(r#","fairness":{"expected":{"1":0.5,"2":0.5},"#),
+            "{json}"
         );
     }
 

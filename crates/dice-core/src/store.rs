@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::{
     Actor, Batch, Error, IdempotencyKey, ListQuery, NewRoll, Page, Recorded, Result, Roll, RollId,
-    RollRequest, Stats,
+    RolledRequest, Stats, StatsQuery,
 };
 
 /// Where rolls are recorded and read back.
@@ -20,12 +20,13 @@ use crate::{
 #[async_trait]
 pub trait RollStore: Send + Sync {
     /// Records `rolls` (one, or a batch's 1..=1000) all-or-nothing and returns
-    /// them as stored, in the same order.
+    /// them as stored, in the same order, dice and faces included.
     ///
     /// The one write a store implements; [`insert`](Self::insert),
     /// [`insert_batch`](Self::insert_batch) and [`record`](Self::record) are
-    /// built on it. Callers pass the rolls of a [`NewRoll`] or a [`Batch`], so
-    /// the slice is never empty nor longer than [`Batch::MAX_LEN`].
+    /// built on it. Callers pass the rolls of a [`NewRoll`], a [`Batch`] or a
+    /// [`RolledRequest`], so the slice is never empty nor longer than
+    /// [`Batch::MAX_LEN`].
     async fn insert_rolls(
         &self,
         rolls: &[NewRoll],
@@ -34,16 +35,18 @@ pub trait RollStore: Send + Sync {
 
     /// Records `request` once per `(created_by, key)`.
     ///
-    /// The first call records and returns what it recorded. A later call with the
-    /// same key and an equal request records nothing and returns that same result
-    /// with [`Idempotent::replayed`] set; with a different request it fails with
+    /// The first call records the request's rolls and returns what it recorded. A
+    /// later call with the same key and an equal [`RolledRequest::request`] (the
+    /// request as sent, whatever its dice came up this time) records nothing and
+    /// returns that same result, the first faces included, with
+    /// [`Idempotent::replayed`] set; with a different request it fails with
     /// [`Error::IdempotencyConflict`](crate::Error::IdempotencyConflict). Calls
     /// that overlap wait for the first to finish. Keys may expire after a period
     /// the store documents.
     async fn insert_idempotent(
         &self,
         key: &IdempotencyKey,
-        request: &RollRequest,
+        request: &RolledRequest,
         created_by: Option<&Actor>,
     ) -> Result<Idempotent>;
 
@@ -53,8 +56,10 @@ pub trait RollStore: Send + Sync {
     /// One page of rolls, newest first.
     async fn list(&self, query: &ListQuery) -> Result<Page>;
 
-    /// Count, per-outcome counts and mean of all rolls, or of one actor's.
-    async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats>;
+    /// Count, per-outcome counts and mean of the rolls `query` selects (all, one
+    /// actor's, one notation's, or both), built with [`Stats::for_query`], so the
+    /// stats of a notation carry its fairness.
+    async fn stats(&self, query: &StatsQuery) -> Result<Stats>;
 
     /// Records one roll and returns it as stored.
     async fn insert(&self, roll: &NewRoll, created_by: Option<&Actor>) -> Result<Roll> {
@@ -76,9 +81,13 @@ pub trait RollStore: Send + Sync {
     }
 
     /// Records `request` without idempotency: one roll or a batch.
-    async fn record(&self, request: &RollRequest, created_by: Option<&Actor>) -> Result<Recorded> {
+    async fn record(
+        &self,
+        request: &RolledRequest,
+        created_by: Option<&Actor>,
+    ) -> Result<Recorded> {
         let rolls = self.insert_rolls(request.rolls(), created_by).await?;
-        Recorded::matching(request, rolls)
+        Recorded::matching(request.request(), rolls)
             .ok_or_else(|| Error::internal("a store returned another number of rolls than asked"))
     }
 }

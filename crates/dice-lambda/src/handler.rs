@@ -182,7 +182,7 @@ impl Handler {
                 let pairs = event::query_pairs(event);
                 let query =
                     StatsQuery::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-                ok(&store.stats(query.rolled_by()).await?)
+                ok(&store.stats(&query).await?)
             }
         }
     }
@@ -196,10 +196,16 @@ impl Handler {
         let body = event::body(event, self.options.max_body_bytes)?;
         let request = RollRequest::parse_json(&body)?;
         let key = event::idempotency_key(event)?;
+        // The server's dice are cast before the store is asked. A replay is the
+        // same request whatever they show: the store answers the first faces,
+        // and these are dropped unseen and unrecorded.
+        let rolled = request
+            .roll_os()
+            .map_err(|err| ApiError::Store(dice_core::Error::internal(err)))?;
         let Idempotent { recorded, replayed } = match &key {
-            Some(key) => store.insert_idempotent(key, &request, created_by).await?,
+            Some(key) => store.insert_idempotent(key, &rolled, created_by).await?,
             None => Idempotent {
-                recorded: store.record(&request, created_by).await?,
+                recorded: store.record(&rolled, created_by).await?,
                 replayed: false,
             },
         };

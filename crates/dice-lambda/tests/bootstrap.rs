@@ -280,6 +280,136 @@ async fn bootstrap_serves_the_api_through_the_runtime_api() {
     );
 }
 
+/// The faces of a roll's JSON, checked to lie on dice with `sides`.
+fn faces_of(roll: &Value, sides: u64) -> Vec<u64> {
+    let faces: Vec<u64> = roll["faces"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no faces: {roll}"))
+        .iter()
+        .map(|face| face.as_u64().unwrap())
+        .collect();
+    assert!(faces.iter().all(|f| (1..=sides).contains(f)), "{roll}");
+    faces
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_rolls_dice_replays_their_faces_and_judges_them() {
+    let db = TestDb::create().await;
+    let url = db.create_user(PASSWORD).await;
+    let api = RuntimeApi::start().await;
+    let _function = Function::spawn(
+        &api,
+        &[("DATABASE_URL", url.as_str()), ("DICE_MIGRATE", "true")],
+    );
+
+    // Each form on its own, then mixed in a batch.
+    let (status, headers, rolled) = call(&api, &post("/rolls", r#"{"dice":"2d20kh1+3"}"#)).await;
+    assert_eq!(status, 201, "{rolled}");
+    let faces = faces_of(&rolled, 20);
+    assert_eq!(rolled["dice"], "2d20kh1+3");
+    assert_eq!(rolled["outcome"], faces.iter().max().unwrap() + 3);
+    assert_eq!(headers["location"], format!("/prod/rolls/{}", rolled["id"]));
+    let get = rest_event("GET", &format!("/rolls/{}", rolled["id"]), &[], &[], None);
+    assert_eq!(call(&api, &get).await.2, rolled);
+    let (status, _, physical) = call(&api, &post("/rolls", r#"{"outcome":6,"dice":"1d6"}"#)).await;
+    assert_eq!((status, physical["dice"].as_str()), (201, Some("1d6")));
+    assert!(physical.get("faces").is_none(), "{physical}");
+    let (status, _, plain) = call(&api, &post("/create-roll", r#"{"outcome":6}"#)).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        plain.as_object().unwrap().len(),
+        5,
+        "the tutorial's answer: {plain}"
+    );
+    let body = r#"[{"dice":"d%"},{"outcome":1},{"outcome":2,"dice":"1d2"}]"#;
+    let (status, _, batch) = call(&api, &post("/rolls", body)).await;
+    assert_eq!(status, 201, "{batch}");
+    assert_eq!(batch[0]["outcome"], faces_of(&batch[0], 100)[0]);
+    assert_eq!(
+        (batch[1].get("dice"), batch[2]["dice"].as_str()),
+        (None, Some("1d2"))
+    );
+
+    // A keyed retry, even one that reached another invocation, answers the first faces.
+    let keyed = |body: &str| {
+        let headers = [("Idempotency-Key", "dice-e2e")];
+        rest_event("POST", "/rolls", &[], &headers, Some(body))
+    };
+    let (status, _, first) = call(&api, &keyed(r#"{"dice":"30d1000"}"#)).await;
+    assert_eq!(status, 201);
+    let (status, headers, again) = call(&api, &keyed(r#"{"dice" : "30D1000"}"#)).await;
+    assert_eq!((status, &again), (201, &first));
+    assert_eq!(headers["idempotency-replayed"], "true");
+    assert_eq!(db.count_rolls().await, 7);
+
+    // Stats of a notation, with the fairness of a loaded die.
+    let loaded = vec![r#"{"outcome":1,"dice":"1d2","rolled_by":"coin"}"#; 40].join(",");
+    assert_eq!(
+        call(&api, &post("/rolls", &format!("[{loaded}]"))).await.0,
+        201
+    );
+    let query = [("dice", "1D2"), ("rolled_by", "coin")];
+    let (status, _, stats) = call(&api, &rest_event("GET", "/stats", &query, &[], None)).await;
+    assert_eq!(
+        (status, stats["count"].as_u64()),
+        (200, Some(40)),
+        "{stats}"
+    );
+    let fairness = &stats["fairness"];
+    assert_eq!(fairness["verdict"], "unlikely fair", "{stats}");
+    assert_eq!(
+        (
+            fairness["chi_square"].as_f64(),
+            fairness["degrees_of_freedom"].as_u64()
+        ),
+        (Some(40.0), Some(1))
+    );
+    assert_eq!(fairness["expected"], json!({"1": 0.5, "2": 0.5}));
+    let (_, _, coins) = call(
+        &api,
+        &rest_event("GET", "/stats", &[("dice", "1d2")], &[], None),
+    )
+    .await;
+    assert_eq!(
+        coins["count"], 41,
+        "the coin reported in the batch counts too"
+    );
+    let (_, _, all) = call(&api, &rest_event("GET", "/stats", &[], &[], None)).await;
+    assert_eq!(all["count"], 47);
+    assert!(all.get("fairness").is_none(), "{all}");
+
+    // Every refusal, and nothing written by them.
+    let bad: Vec<(Value, &str)> = vec![
+        (post("/rolls", r#"{"dice":"1001d6"}"#), "invalid_dice"),
+        (post("/rolls", r#"{"dice":"1d4-5"}"#), "invalid_dice"),
+        (
+            post("/rolls", r#"{"outcome":13,"dice":"2d6"}"#),
+            "invalid_outcome",
+        ),
+        (
+            post("/rolls", r#"{"dice":"2d6","dices":"2d6"}"#),
+            "unknown_field",
+        ),
+        (
+            post("/rolls", r#"[{"outcome":1},{"dice":""}]"#),
+            "invalid_dice",
+        ),
+        (
+            rest_event("GET", "/stats", &[("dice", "2d6++1")], &[], None),
+            "invalid_dice",
+        ),
+    ];
+    for (event, code) in bad {
+        let (status, _, body) = call(&api, &event).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{body}"
+        );
+    }
+    assert_eq!(db.count_rolls().await, 47);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_configuration_fails_the_init_in_one_line() {
     let api = RuntimeApi::start().await;

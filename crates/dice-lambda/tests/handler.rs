@@ -19,7 +19,11 @@ fn handler() -> Handler {
 }
 
 async fn count(store: &MemoryStore) -> u64 {
-    store.stats(None).await.unwrap().count
+    store
+        .stats(&dice_core::StatsQuery::new())
+        .await
+        .unwrap()
+        .count
 }
 
 #[tokio::test]

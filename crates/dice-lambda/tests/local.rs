@@ -55,6 +55,172 @@ async fn the_tutorials_curl_records_a_row_in_mysql() {
     );
 }
 
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The faces of a roll's JSON, checked to lie on dice with `sides`.
+fn faces_of(roll: &serde_json::Value, sides: u64) -> Vec<u64> {
+    let faces: Vec<u64> = roll["faces"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no faces: {roll}"))
+        .iter()
+        .map(|face| face.as_u64().unwrap())
+        .collect();
+    assert!(faces.iter().all(|f| (1..=sides).contains(f)), "{roll}");
+    faces
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_rolls_dice_over_http_into_mariadb() {
+    let db = TestDb::create().await;
+    let local = &Local::start(&[], &[("DICE_API_KEY", KEY), ("DATABASE_URL", &db.url())]).await;
+
+    // The server rolls; the answer, the GET and the row agree.
+    let (status, headers, body) = local
+        .send(
+            Method::POST,
+            "/rolls",
+            Some(KEY),
+            r#"{"dice":"3D6 + 2","rolled_by":"alice"}"#,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let rolled = json(&body);
+    let faces = faces_of(&rolled, 6);
+    assert_eq!(rolled["dice"], "3d6+2");
+    assert_eq!(rolled["outcome"], faces.iter().sum::<u64>() + 2);
+    let id = rolled["id"].as_u64().unwrap();
+    assert_eq!(headers["location"], format!("/prod/rolls/{id}").as_str());
+    let (_, _, read) = local
+        .send(Method::GET, &format!("/rolls/{id}"), Some(KEY), "")
+        .await;
+    assert_eq!(read, body);
+    let mut conn = admin().await;
+    let row: Option<(String, String)> = conn
+        .exec_first(
+            format!("SELECT dice, faces FROM `{}`.rolls WHERE id = ?", db.name),
+            (id,),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    let stored_faces = serde_json::to_string(&faces).unwrap();
+    assert_eq!(row, Some(("3d6+2".to_owned(), stored_faces)));
+
+    // A physical die's roll, the tutorial's roll, and a batch of all three forms.
+    let (status, body) = local
+        .post("/rolls", KEY, r#"{"outcome":6,"dice":"1d6"}"#)
+        .await;
+    assert_eq!(
+        (status, json(&body)["dice"].as_str()),
+        (201, Some("1d6")),
+        "{body}"
+    );
+    assert!(!body.contains("faces"), "{body}");
+    let (status, body) = local.post("/create-roll", KEY, r#"{"outcome":6}"#).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        json(&body).as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["created_at", "created_by", "id", "outcome", "rolled_by"],
+        "the tutorial's roll answers as it always has"
+    );
+    let (status, body) = local
+        .post(
+            "/rolls",
+            KEY,
+            r#"[{"outcome":2},{"dice":"4d6kh3"},{"outcome":20,"dice":"d20"}]"#,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let batch = json(&body);
+    assert_eq!(faces_of(&batch[1], 6).len(), 4);
+    assert_eq!(
+        (batch[2]["dice"].as_str(), batch[2].get("faces")),
+        (Some("1d20"), None)
+    );
+
+    // A keyed retry answers the first faces and records nothing.
+    let keyed = |body: &'static str| async move {
+        local
+            .send_with(
+                Method::POST,
+                "/rolls",
+                Some(KEY),
+                &[("Idempotency-Key", "dice-1")],
+                body,
+            )
+            .await
+    };
+    let (status, _, first) = keyed(r#"{"dice":"20d1000"}"#).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, headers, again) = keyed(r#"{ "dice": "20D1000" }"#).await;
+    assert_eq!((status, &again), (201, &first));
+    assert_eq!(headers["idempotency-replayed"], "true");
+    let (status, _, conflict) = keyed(r#"{"dice":"20d999"}"#).await;
+    assert_eq!(
+        (status, conflict.contains("idempotency_key_reused")),
+        (422, true)
+    );
+    assert_eq!(db.count_rolls().await, 7);
+
+    // Stats of a notation judge it: a loaded die reported 60 times, a fair one rolled 600.
+    let loaded = vec![r#"{"outcome":6,"dice":"1d6","rolled_by":"loaded"}"#; 60].join(",");
+    assert_eq!(
+        local.post("/rolls", KEY, &format!("[{loaded}]")).await.0,
+        201
+    );
+    let fair = vec![r#"{"dice":"1d6","rolled_by":"fair"}"#; 600].join(",");
+    assert_eq!(local.post("/rolls", KEY, &format!("[{fair}]")).await.0, 201);
+    let stats = |query: &'static str| async move {
+        let (status, _, body) = local.send(Method::GET, query, Some(KEY), "").await;
+        assert_eq!(status, 200, "{body}");
+        json(&body)
+    };
+    let judged = stats("/stats?dice=1D6&rolled_by=loaded").await;
+    assert_eq!(judged["count"], 60);
+    assert_eq!(judged["fairness"]["verdict"], "unlikely fair");
+    assert_eq!(judged["fairness"]["chi_square"], 300.0);
+    let judged = stats("/stats?dice=1d6&rolled_by=fair").await;
+    assert_eq!(judged["count"], 600);
+    let fairness = &judged["fairness"];
+    assert_eq!(fairness["degrees_of_freedom"], 5);
+    // The OS's dice: the verdict is whichever the p-value says, never "too few rolls".
+    let p_value = fairness["p_value"].as_f64().unwrap();
+    let verdict = if p_value < 0.001 {
+        "unlikely fair"
+    } else {
+        "consistent with fair"
+    };
+    assert_eq!(fairness["verdict"], verdict, "{judged}");
+    let everything = stats("/stats").await;
+    assert_eq!(everything["count"], 667);
+    assert!(everything.get("fairness").is_none(), "{everything}");
+
+    // Refusals, and nothing written by them.
+    for (body, status, code) in [
+        (r#"{"dice":"2d6++1"}"#, 400, "invalid_dice"),
+        (r#"{"outcome":7,"dice":"1d6"}"#, 400, "invalid_outcome"),
+        (r#"{"dice":"2d6","faces":[1,1]}"#, 400, "unknown_field"),
+        (r#"[{"dice":"2d6"},{"dice":"1d1"}]"#, 400, "invalid_dice"),
+    ] {
+        let (got, answer) = local.post("/rolls", KEY, body).await;
+        assert_eq!(
+            (got, json(&answer)["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+    let (status, _, body) = local
+        .send(Method::GET, "/stats?dice=3d", Some(KEY), "")
+        .await;
+    assert_eq!(
+        (status, json(&body)["error"]["code"].as_str()),
+        (400, Some("invalid_dice"))
+    );
+    assert_eq!(db.count_rolls().await, 667);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_key_is_printed_once_and_works() {
     let file = keys_file("generated");

@@ -41,12 +41,34 @@ fn body() -> impl Strategy<Value = String> {
         (any::<i64>(), ".{0,70}")
             .prop_map(|(o, n)| serde_json::json!({"outcome": o, "rolled_by": n}).to_string()),
         (0u32..10).prop_map(|o| format!(r#"{{"outcome":{o}}}"#)),
+        // The three forms of a roll, with notations valid and not.
+        (prop::option::of(0u32..30), prop::option::of(dice_text()))
+            .prop_map(|(o, d)| { serde_json::json!({"outcome": o, "dice": d}).to_string() }),
+        prop::collection::vec(dice_text(), 1..4).prop_map(|ds| serde_json::to_string(
+            &ds.iter()
+                .map(|d| serde_json::json!({"dice": d}))
+                .collect::<Vec<_>>()
+        )
+        .unwrap()),
         prop::collection::vec(0u32..10, 0..5).prop_map(|os| serde_json::to_string(
             &os.iter()
                 .map(|o| serde_json::json!({"outcome": o}))
                 .collect::<Vec<_>>()
         )
         .unwrap()),
+    ]
+}
+
+/// A notation, valid or not, and now and then arbitrary text.
+fn dice_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("2d6".to_owned()),
+        Just("4d6kh3+1".to_owned()),
+        Just("d%".to_owned()),
+        Just("1d4-5".to_owned()),
+        Just("0d6".to_owned()),
+        "[0-9dDkKhHlL%+ -]{0,12}",
+        ".{0,70}",
     ]
 }
 
@@ -86,7 +108,7 @@ proptest! {
 
         let (response, written) = runtime.block_on(async {
             let response = handler.handle(&event, &store).await;
-            (response, store.stats(None).await.unwrap().count)
+            (response, store.stats(&dice_core::StatsQuery::new()).await.unwrap().count)
         });
         let status = response.status_code;
         prop_assert!([200, 201, 400, 403, 404, 405, 413, 422].contains(&status), "status {status}");

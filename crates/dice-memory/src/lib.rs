@@ -13,11 +13,15 @@
 //! # tokio_test_block_on(async {
 //! let store = MemoryStore::new();
 //! let request = RollRequest::parse_json(br#"{"outcome": 6, "rolled_by": "alice"}"#)?;
-//! let recorded = store.record(&request, None).await?;
+//! let recorded = store.record(&request.roll_os()?, None).await?;
 //! assert_eq!(recorded.rolls()[0].outcome.get(), 6);
 //!
+//! let request = RollRequest::parse_json(br#"{"dice": "3d6"}"#)?;
+//! let recorded = store.record(&request.roll_os()?, None).await?;
+//! assert_eq!(recorded.rolls()[0].faces.as_ref().map(Vec::len), Some(3));
+//!
 //! let page = store.list(&ListQuery::new()).await?;
-//! assert_eq!(page.rolls.len(), 1);
+//! assert_eq!(page.rolls.len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -32,8 +36,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dice_core::{
-    Actor, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Result, Roll, RollId, RollRequest,
-    RollStore, Stats,
+    Actor, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Result, Roll, RollId, RollStore,
+    RolledRequest, Stats, StatsQuery,
 };
 
 use state::State;
@@ -89,7 +93,7 @@ impl RollStore for MemoryStore {
     async fn insert_idempotent(
         &self,
         key: &IdempotencyKey,
-        request: &RollRequest,
+        request: &RolledRequest,
         created_by: Option<&Actor>,
     ) -> Result<Idempotent> {
         self.state().record_once(key, request, created_by)
@@ -103,8 +107,8 @@ impl RollStore for MemoryStore {
         Ok(self.state().list(query))
     }
 
-    async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats> {
-        Ok(self.state().stats(rolled_by))
+    async fn stats(&self, query: &StatsQuery) -> Result<Stats> {
+        Ok(self.state().stats(query))
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use dice_core::{
     Actor, Error, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Recorded, Result, Roll,
-    RollId, RollRequest, Stats, Timestamp,
+    RollId, RollRequest, RolledRequest, Stats, StatsQuery, Timestamp,
 };
 
 #[derive(Debug)]
@@ -20,6 +20,7 @@ pub(crate) struct State {
 
 #[derive(Debug)]
 struct Remembered {
+    /// The request as sent, not as rolled: a retry's own dice do not matter.
     request: RollRequest,
     recorded: Recorded,
     at: Instant,
@@ -60,7 +61,7 @@ impl State {
     pub(crate) fn record_once(
         &mut self,
         key: &IdempotencyKey,
-        request: &RollRequest,
+        request: &RolledRequest,
         created_by: Option<&Actor>,
     ) -> Result<Idempotent> {
         self.purge_expired_keys();
@@ -68,7 +69,7 @@ impl State {
         if let Some(remembered) = self.keys.get(&scoped)
             && remembered.at.elapsed() < self.key_ttl
         {
-            return if remembered.request == *request {
+            return if remembered.request == *request.request() {
                 Ok(Idempotent {
                     recorded: remembered.recorded.clone(),
                     replayed: true,
@@ -78,12 +79,12 @@ impl State {
             };
         }
         let rolls = self.append(request.rolls(), created_by)?;
-        let recorded = Recorded::matching(request, rolls)
+        let recorded = Recorded::matching(request.request(), rolls)
             .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
         self.keys.insert(
             scoped,
             Remembered {
-                request: request.clone(),
+                request: request.request().clone(),
                 recorded: recorded.clone(),
                 at: Instant::now(),
             },
@@ -132,14 +133,20 @@ impl State {
         Page::from_overfetch(matching, query.limit())
     }
 
-    pub(crate) fn stats(&self, rolled_by: Option<&Actor>) -> Stats {
+    pub(crate) fn stats(&self, query: &StatsQuery) -> Stats {
         let mut counts = HashMap::new();
-        for roll in &self.rolls {
-            if rolled_by.is_none_or(|by| roll.rolled_by.as_ref() == Some(by)) {
-                *counts.entry(roll.outcome).or_insert(0) += 1;
-            }
+        let selected = |roll: &&Roll| {
+            query
+                .rolled_by()
+                .is_none_or(|by| roll.rolled_by.as_ref() == Some(by))
+                && query
+                    .dice()
+                    .is_none_or(|dice| roll.dice.as_ref() == Some(dice))
+        };
+        for roll in self.rolls.iter().filter(selected) {
+            *counts.entry(roll.outcome).or_insert(0) += 1;
         }
-        Stats::from_counts(counts)
+        Stats::for_query(query, counts)
     }
 }
 
@@ -161,7 +168,7 @@ mod tests {
     #[test]
     fn expired_keys_record_again_and_are_purged() {
         let mut state = State::new(Duration::ZERO);
-        let request = RollRequest::One(new_roll(1, None));
+        let request = RolledRequest::from(new_roll(1, None));
         let by = actor("k");
         assert!(
             !state
@@ -187,7 +194,7 @@ mod tests {
     #[test]
     fn live_keys_replay() {
         let mut state = State::new(Duration::from_secs(60));
-        let request = RollRequest::One(new_roll(1, None));
+        let request = RolledRequest::from(new_roll(1, None));
         state.record_once(&key("a"), &request, None).unwrap();
         assert!(
             state

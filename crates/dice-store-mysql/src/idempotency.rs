@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dice_core::{Actor, Error, IdempotencyKey, Idempotent, Recorded, RollRequest};
+use dice_core::{Actor, Error, IdempotencyKey, Idempotent, Recorded, RolledRequest};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, TxOpts};
 use sha2::{Digest, Sha256};
@@ -22,7 +22,7 @@ const MAX_ROUNDS: usize = 3;
 /// Everything that names one idempotent request.
 pub(crate) struct Claim<'a> {
     pub(crate) key: &'a IdempotencyKey,
-    pub(crate) request: &'a RollRequest,
+    pub(crate) request: &'a RolledRequest,
     pub(crate) created_by: Option<&'a Actor>,
     pub(crate) ttl: Duration,
     pub(crate) id_step: &'a IdStep,
@@ -35,9 +35,11 @@ impl Claim<'_> {
         self.created_by.map_or("", Actor::as_str)
     }
 
-    /// The request's canonical JSON, hashed: equal requests, equal hashes.
+    /// The canonical JSON of the request as sent (its notation, not the faces it
+    /// rolled this time), hashed: equal requests, equal hashes. A request without
+    /// dice hashes as it did before dice existed, so keys survive an upgrade.
     fn request_hash(&self) -> Result<Vec<u8>, Error> {
-        let canonical = serde_json::to_vec(self.request).map_err(Error::internal)?;
+        let canonical = serde_json::to_vec(self.request.request()).map_err(Error::internal)?;
         Ok(Sha256::digest(canonical).to_vec())
     }
 }
@@ -103,7 +105,7 @@ async fn try_claim(
         claim.id_step,
     )
     .await?;
-    let recorded = Recorded::matching(claim.request, rolls)
+    let recorded = Recorded::matching(claim.request.request(), rolls)
         .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
     let response = serde_json::to_string(&recorded).map_err(Error::internal)?;
     let params = (claim.scope(), claim.key.as_str(), hash, response.as_str());

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use dice_core::{Actor, Error, NewRoll, Roll, RollId, Timestamp};
+use dice_core::{Actor, Dice, Error, NewRoll, Roll, RollId, Timestamp};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Value};
 
@@ -40,6 +40,8 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
         params.push(created_by_value.clone());
         params.push(created_at_value.clone());
         params.push(token_value.clone());
+        params.push(roll.dice().map_or(Value::NULL, dice_value));
+        params.push(roll.faces().map_or(Value::NULL, faces_value));
     }
     let result = conn
         .exec_iter(sql::insert(rolls.len()), Params::Positional(params))
@@ -83,6 +85,25 @@ impl RequestToken {
     }
 }
 
+/// A notation as the `dice` column holds it: its canonical form.
+pub(crate) fn dice_value(dice: &Dice) -> Value {
+    Value::from(dice.to_string())
+}
+
+/// Faces as the `faces` column holds them: a JSON array without spaces, `[4,1,6]`.
+fn faces_value(faces: &[u32]) -> Value {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(faces.len() * 4 + 2);
+    text.push('[');
+    for (index, face) in faces.iter().enumerate() {
+        let comma = if index > 0 { "," } else { "" };
+        // Writing to a String cannot fail.
+        let _ = write!(text, "{comma}{face}");
+    }
+    text.push(']');
+    Value::from(text)
+}
+
 /// An optional actor as a statement parameter: its text, or `NULL`.
 pub(crate) fn actor_value(actor: Option<&Actor>) -> Value {
     actor.map_or(Value::NULL, |actor| Value::from(actor.as_str()))
@@ -106,5 +127,21 @@ impl IdStep {
             .filter(|s| *s > 0)
             .ok_or_else(|| Error::internal("no auto_increment_increment"))?;
         Ok(*self.0.get_or_init(|| step))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faces_are_written_as_a_json_array_that_serde_reads_back() {
+        let faces = [4, 1, 6, u32::MAX];
+        let Value::Bytes(text) = faces_value(&faces) else {
+            panic!("faces are text")
+        };
+        assert_eq!(text, b"[4,1,6,4294967295]");
+        assert_eq!(serde_json::from_slice::<Vec<u32>>(&text).unwrap(), faces);
+        assert_eq!(faces_value(&[7]), Value::from("[7]"));
     }
 }

@@ -18,7 +18,7 @@
 //! let store = MysqlStore::connect(&config).await?;
 //! store.migrate().await?;
 //! let request = RollRequest::parse_json(br#"{"outcome": 6}"#)?;
-//! store.record(&request, None).await?;
+//! store.record(&request.roll_os()?, None).await?;
 //! let page = store.list(&ListQuery::new()).await?;
 //! # Ok(()) }
 //! ```

@@ -94,6 +94,44 @@ const MIGRATIONS: &[Migration] = &[
             columns: "request_token",
         },
     },
+    // The notation of a roll with dice, in canonical form: ASCII, at most
+    // `Dice::MAX_CHARS`, compared byte for byte (`dice_core` writes and asks in
+    // canonical form only). NULL for reported rolls without dice and for rows
+    // of other programs, which read as they always have.
+    Migration {
+        version: 6,
+        name: "add rolls.dice",
+        step: Step::Column {
+            table: "rolls",
+            name: "dice",
+            definition: "VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL",
+        },
+    },
+    // Every face the server rolled, as a JSON array (`[4,1,6]`): readable in a
+    // SELECT and by both servers' JSON functions, at most 11,001 bytes for 1000
+    // dice of 10 digits. TEXT rather than JSON, which MySQL 8.0 stores as binary
+    // and MariaDB as LONGTEXT: one type, the same text back on both.
+    Migration {
+        version: 7,
+        name: "add rolls.faces",
+        step: Step::Column {
+            table: "rolls",
+            name: "faces",
+            definition: "TEXT CHARACTER SET ascii COLLATE ascii_bin NULL",
+        },
+    },
+    // Stats of a notation, alone or with `rolled_by`, read this index only:
+    // `dice = ?` (and `rolled_by = ?`) find the range, the exact-name check on
+    // `rolled_by` and the `GROUP BY outcome` read the same entries.
+    Migration {
+        version: 8,
+        name: "index rolls by dice, rolled_by and outcome",
+        step: Step::Index {
+            table: "rolls",
+            name: "idx_rolls_dice_rolled_by_outcome",
+            columns: "dice, rolled_by, outcome",
+        },
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS dice_schema_migrations (
@@ -203,7 +241,7 @@ async fn exists(
 }
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: u32 = 5;
+pub const LATEST_VERSION: u32 = 8;
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,16 @@
 //! Reading rows back into domain values, refusing anything the domain forbids.
 
-use dice_core::{Actor, Error, Outcome, Roll, RollId, Timestamp};
+use dice_core::{Actor, Dice, Error, NewRoll, Outcome, Roll, RollId, Timestamp};
 use mysql_async::{Row, Value};
 
 /// A roll from a row of `sql::roll_columns!`.
+///
+/// Dice, faces and outcome are checked together as on the way in, so a row
+/// changed by hand into something no roll can be is an internal error naming
+/// the roll, never a panic nor a wrong answer.
 pub(crate) fn roll(mut row: Row) -> Result<Roll, Error> {
     let id = RollId::new(take(&mut row, 0)?).ok_or_else(|| Error::internal("a roll with id 0"))?;
-    let corrupt = |column: &str, why: dice_core::InvalidInput| {
+    let corrupt = |column: &str, why: &dyn std::fmt::Display| {
         Error::internal(format!(
             "roll {id}: stored {column} breaks the rules: {why}"
         ))
@@ -15,19 +19,33 @@ pub(crate) fn roll(mut row: Row) -> Result<Roll, Error> {
     let rolled_by = take::<Option<String>>(&mut row, 2)?
         .map(Actor::parse)
         .transpose()
-        .map_err(|why| corrupt("rolled_by", why))?;
+        .map_err(|why| corrupt("rolled_by", &why))?;
     let created_by = take::<Option<String>>(&mut row, 3)?
         .map(Actor::parse)
         .transpose()
-        .map_err(|why| corrupt("created_by", why))?;
+        .map_err(|why| corrupt("created_by", &why))?;
     let created_at = timestamp(take(&mut row, 4)?)?;
-    Ok(Roll {
-        id,
-        outcome,
-        rolled_by,
-        created_by,
-        created_at,
-    })
+    let dice = take::<Option<String>>(&mut row, 5)?
+        .map(|text| canonical_dice(&text))
+        .transpose()
+        .map_err(|why| corrupt("dice", &why))?;
+    let faces = take::<Option<String>>(&mut row, 6)?
+        .map(|text| serde_json::from_str::<Vec<u32>>(&text))
+        .transpose()
+        .map_err(|why| corrupt("faces", &why))?;
+    let roll = NewRoll::from_parts(outcome, dice, faces, rolled_by)
+        .map_err(|why| corrupt("outcome, dice and faces", &why))?;
+    Ok(roll.into_roll(id, created_by, created_at))
+}
+
+/// The notation in `text`, which must be its canonical form: stats compare the
+/// column byte for byte, so a row written otherwise would be read but never counted.
+fn canonical_dice(text: &str) -> Result<Dice, String> {
+    let dice = Dice::parse(text).map_err(|why| why.to_string())?;
+    if dice.to_string() != text {
+        return Err(format!("{text:?} is not in canonical form ({dice})"));
+    }
+    Ok(dice)
 }
 
 /// Column `index` as a `T`, or an internal error naming the mismatch.

@@ -6,7 +6,7 @@
 /// The columns of a roll, in the order `rows::roll` reads them.
 macro_rules! roll_columns {
     () => {
-        "id, outcome, rolled_by, created_by, created_at"
+        "id, outcome, rolled_by, created_by, created_at, dice, faces"
     };
 }
 
@@ -22,21 +22,21 @@ macro_rules! by_actor {
 /// The columns an insert writes, in the order `insert::insert_rolls` binds them.
 macro_rules! insert_head {
     () => {
-        "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token) VALUES "
+        "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token, dice, faces) VALUES "
     };
 }
 
 /// One row's placeholders.
 macro_rules! insert_row {
     () => {
-        "(?, ?, ?, ?, ?)"
+        "(?, ?, ?, ?, ?, ?, ?)"
     };
 }
 
 pub(crate) const INSERT_HEAD: &str = insert_head!();
 pub(crate) const INSERT_ROW: &str = insert_row!();
 /// Parameters per inserted row.
-pub(crate) const INSERT_COLUMNS: usize = 5;
+pub(crate) const INSERT_COLUMNS: usize = 7;
 
 /// How far apart the ids of one multi-row insert are.
 pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
@@ -82,6 +82,17 @@ pub(crate) const STATS_BY_ACTOR: &str = concat!(
     " GROUP BY outcome"
 );
 
+/// Stats of one notation, by `idx_rolls_dice_rolled_by_outcome`. The column's
+/// collation is binary, so `=` is already exact.
+pub(crate) const STATS_BY_DICE: &str =
+    "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? GROUP BY outcome";
+
+pub(crate) const STATS_BY_DICE_AND_ACTOR: &str = concat!(
+    "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? AND ",
+    by_actor!(),
+    " GROUP BY outcome"
+);
+
 pub(crate) const KEY_INSERT: &str = "INSERT INTO dice_idempotency_keys \
      (scope, idem_key, request_hash, response) VALUES (?, ?, ?, ?)";
 
@@ -120,7 +131,9 @@ mod tests {
     fn multi_row_insert_has_a_parameter_per_column_and_row() {
         let sql = super::insert(3);
         assert!(
-            sql.ends_with("VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)"),
+            sql.ends_with(
+                "VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"
+            ),
             "{sql}"
         );
         assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use dice_core::{
     Actor, Error as StoreError, IdempotencyKey, Idempotent, ListQuery, NewRoll, Outcome, Page,
-    Result, Roll, RollId, RollRequest, RollStore, Stats,
+    Result, Roll, RollId, RollStore, RolledRequest, Stats, StatsQuery,
 };
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
@@ -14,7 +14,7 @@ use mysql_async::{Conn, Row};
 use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
-use crate::insert::{IdStep, actor_value};
+use crate::insert::{IdStep, actor_value, dice_value};
 use crate::plain::{self, PlainInsert};
 use crate::pools::Pools;
 use crate::{MysqlConfig, migrate, rows, sql};
@@ -100,7 +100,8 @@ impl MysqlStore {
     }
 
     /// Brings the schema up to date: the tutorial's `rolls` table if it is
-    /// missing, its indexes and request-token column, and the idempotency table. Safe to run from several
+    /// missing, its indexes, request-token, dice and faces columns, and the
+    /// idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
         let opts = self.shared.pools.base();
@@ -197,7 +198,7 @@ impl RollStore for MysqlStore {
     async fn insert_idempotent(
         &self,
         key: &IdempotencyKey,
-        request: &RollRequest,
+        request: &RolledRequest,
         created_by: Option<&Actor>,
     ) -> Result<Idempotent> {
         let claim = Claim {
@@ -241,12 +242,14 @@ impl RollStore for MysqlStore {
         Ok(Page::from_overfetch(found, query.limit()))
     }
 
-    async fn stats(&self, rolled_by: Option<&Actor>) -> Result<Stats> {
-        let (statement, params) = match rolled_by {
-            None => (sql::STATS, vec![]),
-            Some(actor) => {
-                let name = actor_value(Some(actor));
-                (sql::STATS_BY_ACTOR, vec![name.clone(), name])
+    async fn stats(&self, query: &StatsQuery) -> Result<Stats> {
+        let by = query.rolled_by().map(|actor| actor_value(Some(actor)));
+        let (statement, params) = match (query.dice().map(dice_value), by) {
+            (None, None) => (sql::STATS, vec![]),
+            (None, Some(name)) => (sql::STATS_BY_ACTOR, vec![name.clone(), name]),
+            (Some(dice), None) => (sql::STATS_BY_DICE, vec![dice]),
+            (Some(dice), Some(name)) => {
+                (sql::STATS_BY_DICE_AND_ACTOR, vec![dice, name.clone(), name])
             }
         };
         let counts: Vec<(u32, u64)> = self
@@ -255,10 +258,9 @@ impl RollStore for MysqlStore {
                 async move { Ok(conn.exec(statement, params).await?) }
             })
             .await?;
-        Ok(Stats::from_counts(
-            counts
-                .into_iter()
-                .map(|(outcome, n)| (Outcome::new(outcome), n)),
-        ))
+        let counts = counts
+            .into_iter()
+            .map(|(outcome, n)| (Outcome::new(outcome), n));
+        Ok(Stats::for_query(query, counts))
     }
 }

@@ -6,8 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use dice_core::testkit::{batch, new_roll};
-use dice_core::{IdempotencyKey, ListQuery, RollRequest, RollStore};
+use dice_core::testkit::{batch, new_roll, server_roll};
+use dice_core::{IdempotencyKey, ListQuery, RollStore, RolledRequest};
 use dice_store_mysql::MysqlStore;
 use support::proxy::{Command, Proxy};
 use support::{TestDb, assert_outcome_unknown, assert_unavailable};
@@ -56,7 +56,7 @@ async fn killed_connections_are_replaced_without_an_error() {
     assert_eq!(store.list(&ListQuery::new()).await.unwrap().rolls.len(), 5);
     db.kill_connections().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let request = RollRequest::One(new_roll(1, None));
+    let request = RolledRequest::from(new_roll(1, None));
     let key = IdempotencyKey::parse("after-kill").unwrap();
     assert!(
         !store
@@ -98,7 +98,7 @@ async fn a_stalled_network_fails_fast_and_says_whether_a_write_may_exist() {
     assert_unavailable(
         store
             .with_deadline(Instant::now() + Duration::from_secs(2))
-            .stats(None)
+            .stats(&dice_core::StatsQuery::new())
             .await,
     );
 
@@ -167,7 +167,11 @@ async fn a_refusing_server_is_retried_with_backoff_until_the_deadline() {
 async fn an_idempotent_insert_whose_commit_reply_is_lost_records_once() {
     let (db, proxy, store) = setup().await;
     let key = IdempotencyKey::parse("lost-reply").unwrap();
-    let request = RollRequest::Batch(batch((1..=3).map(|n| new_roll(n, Some("lost")))));
+    let rolls_showing = |faces: [u32; 2]| {
+        let rolls = (1..=2).map(|n| new_roll(n, Some("lost")));
+        RolledRequest::from(batch(rolls.chain([server_roll("2d6", &faces, None)])))
+    };
+    let request = rolls_showing([1, 2]);
 
     proxy.lose_reply_to_next(Command::Commit);
     let result = store
@@ -181,7 +185,13 @@ async fn an_idempotent_insert_whose_commit_reply_is_lost_records_once() {
     );
     assert_eq!(db.count_rolls().await, 3, "recorded exactly once");
 
-    let again = store.insert_idempotent(&key, &request, None).await.unwrap();
+    assert_eq!(result.recorded.rolls()[2].faces, Some(vec![1, 2]));
+
+    // A retry whose own dice showed otherwise answers the first faces.
+    let again = store
+        .insert_idempotent(&key, &rolls_showing([6, 6]), None)
+        .await
+        .unwrap();
     assert_eq!(again.recorded, result.recorded);
     assert_eq!(db.count_rolls().await, 3);
 }
@@ -212,7 +222,7 @@ async fn a_plain_insert_whose_reply_is_lost_answers_with_the_row_it_recorded() {
     // The same lost reply on an idempotent insert is retried, and records once.
     proxy.lose_reply_to_next(Command::Execute);
     let key = IdempotencyKey::parse("lost-execute").unwrap();
-    let request = RollRequest::One(new_roll(6, None));
+    let request = RolledRequest::from(new_roll(6, None));
     store
         .insert_idempotent(&key, &request, None)
         .await

@@ -52,6 +52,8 @@ async fn an_empty_database_gets_the_tutorial_table_and_ours() {
         ("created_by", "varchar(60)"),
         ("created_at", "timestamp"),
         ("request_token", "binary(16)"),
+        ("dice", "varchar(64)"),
+        ("faces", "text"),
     ];
     let rolls: Vec<(&str, &str)> = rolls
         .iter()
@@ -72,6 +74,80 @@ async fn migrating_again_changes_nothing() {
     assert_eq!(store.migrate().await.unwrap(), Vec::<u32>::new());
 }
 
+/// The names of the indexes on `rolls` and their columns, in order.
+async fn indexes(db: &TestDb) -> Vec<(String, String)> {
+    let mut conn = admin().await;
+    let found = conn
+        .exec(
+            "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) \
+             FROM information_schema.statistics WHERE table_schema = ? AND table_name = 'rolls' \
+             GROUP BY index_name ORDER BY index_name",
+            (db.name.as_str(),),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_table_gains_nullable_dice_and_faces_and_their_index() {
+    let db = TestDb::create().await;
+    db.exec(TUTORIAL_DDL).await;
+    db.exec("INSERT INTO rolls (outcome, rolled_by) VALUES (6, 'tom')")
+        .await;
+    let store = db.store().await;
+    let added: Vec<(String, String)> = columns(&db, "rolls").await.split_off(6);
+    assert_eq!(
+        added,
+        [
+            ("dice".to_owned(), "varchar(64)".to_owned()),
+            ("faces".to_owned(), "text".to_owned())
+        ]
+    );
+    assert!(
+        indexes(&db).await.contains(&(
+            "idx_rolls_dice_rolled_by_outcome".to_owned(),
+            "dice,rolled_by,outcome".to_owned()
+        )),
+        "{:?}",
+        indexes(&db).await
+    );
+    // The tutorial's row and a new one read back; the stats of a notation use the index.
+    use dice_core::{RollStore, StatsQuery};
+    let old = store.get(dice_core::RollId::FIRST).await.unwrap();
+    assert_eq!((old.dice, old.faces), (None, None));
+    store
+        .insert(
+            &dice_core::testkit::server_roll("2d6", &[3, 4], Some("tom")),
+            None,
+        )
+        .await
+        .unwrap();
+    let query = StatsQuery::new()
+        .of(dice_core::testkit::dice("2d6"))
+        .by(dice_core::testkit::actor("tom"));
+    assert_eq!(store.stats(&query).await.unwrap().count, 1);
+    let mut conn = admin().await;
+    let plan: Vec<mysql_async::Row> = conn
+        .exec(
+            format!(
+                "EXPLAIN SELECT outcome, COUNT(*) FROM `{}`.rolls WHERE dice = ? AND rolled_by = ? \
+                 AND CAST(rolled_by AS BINARY) = CAST(? AS BINARY) GROUP BY outcome",
+                db.name
+            ),
+            ("2d6", "tom", "tom"),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    let keys: Vec<Option<String>> = plan
+        .into_iter()
+        .map(|mut row| row.take("key").unwrap())
+        .collect();
+    assert_eq!(keys, [Some("idx_rolls_dice_rolled_by_outcome".to_owned())]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tutorial_table_keeps_its_columns_and_rows_and_gains_a_nullable_token() {
     let db = TestDb::create().await;
@@ -83,7 +159,7 @@ async fn the_tutorial_table_keeps_its_columns_and_rows_and_gains_a_nullable_toke
     let after = columns(&db, "rolls").await;
     assert_eq!(after[..before.len()], before[..], "the tutorial's columns");
     assert_eq!(
-        after[before.len()..],
+        after[before.len()..before.len() + 1],
         [("request_token".to_owned(), "binary(16)".to_owned())]
     );
     assert_eq!(db.count_rolls().await, 1, "existing rows stay");
@@ -120,7 +196,7 @@ async fn a_token_column_made_by_an_interrupted_run_is_taken_as_it_is() {
         store.migrate().await.unwrap(),
         (1..=LATEST_VERSION).collect::<Vec<_>>()
     );
-    assert_eq!(columns(&db, "rolls").await.len(), 6);
+    assert_eq!(columns(&db, "rolls").await.len(), 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,6 +230,14 @@ async fn the_deployed_app_users_grants_are_enough() {
     // Every kind of statement the store sends, on the user's own privileges.
     dice_core::testkit::idempotent_insert_records_once_and_replays(&store).await;
     dice_core::testkit::insert_returns_the_stored_roll(&store).await;
+    use dice_core::testkit::{reported_roll, server_roll};
+    for roll in [
+        reported_roll(6, "1d6", Some("pat")),
+        server_roll("3d6", &[1, 2, 3], Some("pat")),
+    ] {
+        let stored = store.insert(&roll, None).await.unwrap();
+        assert_eq!(store.get(stored.id).await.unwrap(), stored);
+    }
     use dice_core::RollStore;
     store
         .insert_batch(
@@ -169,9 +253,14 @@ async fn the_deployed_app_users_grants_are_enough() {
             .unwrap()
             .rolls
             .len(),
-        7
+        9
     );
-    assert_eq!(store.stats(None).await.unwrap().count, 7);
+    let everything = dice_core::StatsQuery::new();
+    assert_eq!(store.stats(&everything).await.unwrap().count, 9);
+    let of_d6 = everything
+        .of(dice_core::testkit::dice("1d6"))
+        .by(dice_core::testkit::actor("pat"));
+    assert_eq!(store.stats(&of_d6).await.unwrap().count, 1);
     store
         .purge_expired_keys()
         .await

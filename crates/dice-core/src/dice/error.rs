@@ -14,6 +14,14 @@ pub enum DiceError {
     /// More than [`Dice::MAX_CHARS`](crate::Dice::MAX_CHARS) characters.
     #[error("must be at most 64 characters")]
     TooLong,
+    /// At most [`Dice::MAX_CHARS`](crate::Dice::MAX_CHARS) characters as written,
+    /// but more in canonical form, which stores keep and clients query by
+    /// (`d%+d%+...`, each `d%` written `1d100`).
+    #[error("is {chars} characters written out in full (counts explicit, d% as d100): at most 64")]
+    CanonicalTooLong {
+        /// The length of the canonical form.
+        chars: usize,
+    },
     /// A character the notation has no place for, here or anywhere.
     #[error("unexpected '{found}' at position {position}")]
     UnexpectedCharacter {

@@ -22,6 +22,7 @@ pub use distribution::{Distribution, NotComputed};
 pub use error::DiceError;
 pub use roll::{FacesError, RolledDice};
 pub use source::EntropyError;
+pub(crate) use source::OsSource;
 
 /// A valid dice notation, parsed once: what to roll and how to add it up.
 ///
@@ -29,12 +30,13 @@ pub use source::EntropyError;
 /// from 2 to 4294967295; `d%` is `d100`), optionally followed by keeping or dropping
 /// the highest or lowest dice (`kh`, `kl`, `dh`, `dl` and a count; `k` is `kh`), or a
 /// constant from 0 to 4294967295. Letters may be in either case and spaces are
-/// ignored; the input has at most 64 characters, the notation at most 1000 dice and
-/// at least one, and every possible total lies within 0..=4294967295.
+/// ignored; the input has at most 64 characters, and so does its canonical form
+/// (below); the notation has at most 1000 dice and at least one, and every possible
+/// total lies within 0..=4294967295.
 ///
 /// `Display` writes the canonical form (lower case, no spaces, counts explicit, `k`
-/// as `kh`, `d%` as `d100`), which parses back to an equal `Dice`; serde reads and
-/// writes that string.
+/// as `kh`, `d%` as `d100`), at most [`Dice::MAX_CHARS`] ASCII characters, which
+/// parses back to an equal `Dice`; serde reads and writes that string.
 ///
 /// ```
 /// use dice_core::Dice;
@@ -47,7 +49,7 @@ pub use source::EntropyError;
 /// assert_eq!(err.to_string(), "can total as little as -4: totals must be from 0 to 4294967295");
 /// # Ok::<(), dice_core::DiceError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dice {
     terms: Vec<Term>,
     dice_count: u32,
@@ -56,13 +58,13 @@ pub struct Dice {
 }
 
 /// One signed term of a notation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Term {
     negative: bool,
     kind: TermKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum TermKind {
     Roll(RollTerm),
     Constant(u32),
@@ -79,7 +81,7 @@ struct RollTerm {
 }
 
 /// Which dice of a term count, as written (`dl1` stays `dl1`, not `kh3`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Keep {
     All,
     Highest(u32),
@@ -97,7 +99,7 @@ enum Selection {
 }
 
 impl Dice {
-    /// The most characters a notation may have, spaces included.
+    /// The most characters a notation may have, spaces included, and its canonical form.
     pub const MAX_CHARS: usize = 64;
     /// The most dice a notation may roll, over all its terms, dropped dice included.
     pub const MAX_DICE: u32 = 1000;
@@ -135,12 +137,18 @@ impl Dice {
         });
         let min_total = u32::try_from(lowest).map_err(|_| DiceError::BelowZero { lowest })?;
         let max_total = u32::try_from(highest).map_err(|_| DiceError::AboveMax { highest })?;
-        Ok(Self {
+        let dice = Self {
             terms,
             dice_count,
             min_total,
             max_total,
-        })
+        };
+        // The canonical form must parse back, so it is held to the same length.
+        let chars = dice.to_string().len();
+        if chars > Self::MAX_CHARS {
+            return Err(DiceError::CanonicalTooLong { chars });
+        }
+        Ok(dice)
     }
 
     /// How many dice a roll throws, dropped dice included: the length of its faces.
@@ -188,6 +196,13 @@ impl Dice {
     }
 }
 
+// `uniform` is made from `sides`, so hashing without it agrees with the derived `Eq`.
+impl std::hash::Hash for RollTerm {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.count, self.sides, self.keep).hash(state);
+    }
+}
+
 impl Term {
     fn dice_count(&self) -> u32 {
         match &self.kind {
@@ -230,7 +245,7 @@ impl RollTerm {
 }
 
 /// The value of a computation that cannot fail.
-fn infallible<T>(result: Result<T, Infallible>) -> T {
+pub(crate) fn infallible<T>(result: Result<T, Infallible>) -> T {
     match result {
         Ok(value) => value,
         Err(never) => match never {},

@@ -14,14 +14,14 @@ const BLOCK: usize = 256;
 
 /// The OS's CSPRNG (`getrandom`), read `BLOCK` bytes at a time so that a roll of
 /// many dice costs a few system calls, not one per die. Made afresh for each
-/// roll: bytes a roll did not use are dropped with it, never used for another.
-pub(super) struct OsSource {
+/// roll (or request): bytes it did not use are dropped with it, never used for another.
+pub(crate) struct OsSource {
     block: [u8; BLOCK],
     used: usize,
 }
 
 impl OsSource {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             block: [0; BLOCK],
             used: BLOCK,

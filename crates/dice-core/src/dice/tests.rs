@@ -352,6 +352,7 @@ proptest! {
     fn accepted_notations_round_trip_through_their_canonical_form(input in notation_like()) {
         if let Ok(dice) = Dice::parse(&input) {
             let canonical = dice.to_string();
+            prop_assert!(canonical.len() <= Dice::MAX_CHARS, "{}", canonical);
             let again = Dice::parse(&canonical);
             prop_assert_eq!(again.as_ref(), Ok(&dice), "{} -> {}", input, canonical);
             prop_assert_eq!(again.map(|d| d.to_string()), Ok(canonical));
@@ -361,6 +362,7 @@ proptest! {
     #[test]
     fn valid_notations_round_trip_through_their_canonical_form(dice in valid_dice()) {
         let canonical = dice.to_string();
+        prop_assert!(canonical.len() <= Dice::MAX_CHARS, "{}", canonical);
         prop_assert_eq!(Dice::parse(&canonical), Ok(dice));
         let messy: String = canonical
             .chars()
@@ -436,4 +438,19 @@ fn check_keep(term: &RollTerm, dice: &[(u32, bool)]) -> Result<(), TestCaseError
         );
     }
     Ok(())
+}
+
+#[test]
+fn a_notation_longer_than_64_characters_written_out_in_full_is_refused() {
+    // 21 `d%` are 62 characters as written, 125 as `1d100+1d100+...`.
+    let short_hand = ["d%"; 21].join("+");
+    assert_eq!(
+        refusal(&short_hand),
+        "is 125 characters written out in full (counts explicit, d% as d100): at most 64"
+    );
+    // Written out, 10 of them fit, and their canonical form parses back.
+    let ten = ["d%"; 10].join("+");
+    let dice = Dice::parse(&ten).unwrap();
+    assert_eq!(dice.to_string().len(), 59);
+    assert_eq!(Dice::parse(&dice.to_string()), Ok(dice));
 }

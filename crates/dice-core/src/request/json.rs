@@ -1,11 +1,12 @@
-//! Reading a request body without building a JSON tree: only the two known
-//! fields are kept, and everything else is recorded as the first problem seen.
+//! Reading a request body without building a JSON tree: only the known fields
+//! are kept, and everything else is recorded as the first problem seen.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::{Actor, Batch, ErrorCode, InvalidInput, NewRoll, Outcome};
+use super::RollToMake;
+use crate::{Actor, Batch, Dice, ErrorCode, InvalidInput, Outcome};
 
 /// The top level of a body.
 pub(super) enum Body {
@@ -48,29 +49,33 @@ fn not_an_object(kind: &str) -> InvalidInput {
     )
 }
 
-/// The two fields of a roll as they arrived, and the first problem with the rest.
+/// The fields of a roll as they arrived, and the first problem with the rest.
 #[derive(Default)]
 pub(super) struct Fields {
     outcome: Option<Value>,
+    dice: Option<Value>,
     rolled_by: Option<Value>,
     problem: Option<InvalidInput>,
 }
 
 impl Fields {
     /// Applies the rules, in a fixed order so a body with several problems always
-    /// gets the same answer: field names first, then `outcome`, then `rolled_by`.
-    pub(super) fn validate(self) -> Result<NewRoll, InvalidInput> {
+    /// gets the same answer: field names first, then `outcome`, then `dice`, then
+    /// whether they make a roll together, then `rolled_by`.
+    pub(super) fn validate(self) -> Result<RollToMake, InvalidInput> {
         if let Some(problem) = self.problem {
             return Err(problem);
         }
-        let outcome = match self.outcome {
-            None => {
-                return Err(
-                    InvalidInput::new(ErrorCode::MissingOutcome, "is required").at("outcome")
-                );
+        let outcome = self.outcome.map(outcome).transpose()?;
+        let dice = self.dice.and_then(dice).transpose()?;
+        let roll = match (outcome, dice) {
+            (Some(outcome), None) => RollToMake::report(outcome, None),
+            (None, Some(dice)) => RollToMake::roll(dice, None),
+            (Some(outcome), Some(dice)) => RollToMake::report_with_dice(outcome, dice, None)?,
+            (None, None) => {
+                let rule = r#"is required, unless "dice" is given for the server to roll"#;
+                return Err(InvalidInput::new(ErrorCode::MissingOutcome, rule).at("outcome"));
             }
-            Some(Value::Unsigned(n)) => Outcome::parse_json_integer(n)?,
-            Some(_) => return Err(crate::outcome::out_of_range()),
         };
         let rolled_by = match self.rolled_by {
             None | Some(Value::Null) => None,
@@ -83,11 +88,36 @@ impl Fields {
                 .at("rolled_by"));
             }
         };
-        Ok(NewRoll::new(outcome, rolled_by))
+        Ok(roll.by(rolled_by))
     }
 
     fn note(&mut self, problem: InvalidInput) {
         self.problem.get_or_insert(problem);
+    }
+}
+
+fn outcome(value: Value) -> Result<Outcome, InvalidInput> {
+    match value {
+        Value::Unsigned(n) => Outcome::parse_json_integer(n),
+        _ => Err(crate::outcome::out_of_range()),
+    }
+}
+
+/// The notation, `None` for `null` (an absent optional field, as for `rolled_by`).
+fn dice(value: Value) -> Option<Result<Dice, InvalidInput>> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => {
+            Some(Dice::parse(&text).map_err(|e| InvalidInput::from(e).at("dice")))
+        }
+        other => Some(Err(InvalidInput::new(
+            ErrorCode::InvalidDice,
+            format!(
+                r#"must be a string of dice notation (like "3d6+2"), found {}"#,
+                other.kind()
+            ),
+        )
+        .at("dice"))),
     }
 }
 
@@ -223,20 +253,16 @@ fn read_fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<Fields, A::Error> {
     let mut fields = Fields::default();
     while let Some(name) = map.next_key::<FieldName>()? {
         let value = map.next_value::<Value>()?;
-        let slot = match name {
-            FieldName::Outcome => &mut fields.outcome,
-            FieldName::RolledBy => &mut fields.rolled_by,
+        let (slot, name) = match name {
+            FieldName::Outcome => (&mut fields.outcome, "outcome"),
+            FieldName::Dice => (&mut fields.dice, "dice"),
+            FieldName::RolledBy => (&mut fields.rolled_by, "rolled_by"),
             FieldName::Unknown(name) => {
                 fields.note(unknown_field(&name));
                 continue;
             }
         };
         if slot.replace(value).is_some() {
-            let name = if matches!(name, FieldName::Outcome) {
-                "outcome"
-            } else {
-                "rolled_by"
-            };
             fields.note(
                 InvalidInput::new(ErrorCode::DuplicateField, "appears more than once").at(name),
             );
@@ -249,7 +275,7 @@ fn unknown_field(name: &str) -> InvalidInput {
     let rule = if name == "created_by" {
         "is taken from the API key and cannot be set in the body"
     } else {
-        r#"is not a field of a roll (expected "outcome" and optionally "rolled_by")"#
+        r#"is not a field of a roll (expected "outcome", "dice" or both, and optionally "rolled_by")"#
     };
     // The name is the client's own text: bound what is echoed back.
     let shown: String = name.chars().take(64).collect();
@@ -258,6 +284,7 @@ fn unknown_field(name: &str) -> InvalidInput {
 
 enum FieldName {
     Outcome,
+    Dice,
     RolledBy,
     Unknown(String),
 }
@@ -273,6 +300,7 @@ impl<'de> de::Deserialize<'de> for FieldName {
             fn visit_str<E: de::Error>(self, name: &str) -> Result<FieldName, E> {
                 Ok(match name {
                     "outcome" => FieldName::Outcome,
+                    "dice" => FieldName::Dice,
                     "rolled_by" => FieldName::RolledBy,
                     other => FieldName::Unknown(other.to_owned()),
                 })

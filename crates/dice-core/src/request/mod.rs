@@ -1,26 +1,35 @@
-//! What a `POST /rolls` body holds, and the one parser every adapter uses for it.
+//! What a `POST /rolls` body holds, the one parser every adapter uses for it,
+//! and the request once its dice are rolled.
 
 mod json;
+mod rolled;
+mod to_make;
+
+pub use rolled::RolledRequest;
+pub use to_make::RollToMake;
 
 use crate::{ErrorCode, InvalidInput, NewRoll, Roll};
 
-/// One to [`Batch::MAX_LEN`] rolls, recorded all-or-nothing.
+/// One to [`Batch::MAX_LEN`] rolls, recorded all-or-nothing: [`NewRoll`]s to
+/// record, or, in a request, [`RollToMake`]s.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct Batch(Vec<NewRoll>);
+pub struct Batch<T = NewRoll>(Vec<T>);
 
 impl Batch {
     /// The most rolls one request may record.
     pub const MAX_LEN: usize = 1000;
+}
 
+impl<T> Batch<T> {
     /// A batch of `rolls`, refused when empty or longer than [`Batch::MAX_LEN`].
-    pub fn new(rolls: Vec<NewRoll>) -> Result<Self, InvalidInput> {
+    pub fn new(rolls: Vec<T>) -> Result<Self, InvalidInput> {
         check_batch_len(rolls.len())?;
         Ok(Self(rolls))
     }
 
     /// The rolls, in request order.
-    pub fn rolls(&self) -> &[NewRoll] {
+    pub fn rolls(&self) -> &[T] {
         &self.0
     }
 
@@ -51,13 +60,16 @@ fn check_batch_len(len: usize) -> Result<(), InvalidInput> {
     }
 }
 
-/// A parsed, valid create request: a JSON object records one roll, a JSON array
-/// a batch.
+/// A parsed, valid create request: a JSON object asks for one roll, a JSON array
+/// for a batch. Each roll is one of three forms ([`RollToMake`]); a batch may
+/// mix them. The server's dice are not rolled yet: rolling the request
+/// ([`RollRequest::roll_os`]) makes the [`RolledRequest`] that stores record.
 ///
 /// Two requests are the same request when they are equal here, whatever the JSON
 /// whitespace or key order, which is what idempotent retries compare. Its
-/// serialisation is canonical (fixed key order, no optional `null`s), so stores
-/// may hash it.
+/// serialisation is canonical (fixed key order, dice in canonical form, no
+/// optional `null`s), so stores may hash it; a request without dice serialises
+/// as it did before dice existed.
 ///
 /// ```
 /// use dice_core::{ErrorCode, RollRequest};
@@ -68,24 +80,30 @@ fn check_batch_len(len: usize) -> Result<(), InvalidInput> {
 ///
 /// let typo = RollRequest::parse_json(br#"{"outcom": 6}"#).unwrap_err();
 /// assert_eq!(typo.code(), ErrorCode::UnknownField);
-/// assert_eq!(typo.to_string(), r#"outcom: is not a field of a roll (expected "outcome" and optionally "rolled_by")"#);
+/// assert_eq!(
+///     typo.to_string(),
+///     r#"outcom: is not a field of a roll (expected "outcome", "dice" or both, and optionally "rolled_by")"#,
+/// );
+///
+/// let rolled = RollRequest::parse_json(br#"{"dice": "D20 + 3"}"#)?;
+/// assert_eq!(serde_json::to_string(&rolled).unwrap(), r#"{"dice":"1d20+3"}"#);
 /// # Ok::<(), dice_core::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(untagged)]
 pub enum RollRequest {
     /// A JSON object: one roll.
-    One(NewRoll),
+    One(RollToMake),
     /// A JSON array of objects: a batch.
-    Batch(Batch),
+    Batch(Batch<RollToMake>),
 }
 
 impl RollRequest {
     /// Parses and validates a request body.
     ///
     /// Every rejection names the field (for a batch, with the element's index, as
-    /// in `[3].outcome`) and carries a stable [`ErrorCode`]. Nothing here panics,
-    /// whatever the bytes.
+    /// in `[3].outcome` or `[3].dice`) and carries a stable [`ErrorCode`]. Nothing
+    /// here panics, whatever the bytes.
     pub fn parse_json(body: &[u8]) -> Result<Self, InvalidInput> {
         match json::read(body)? {
             json::Body::Object(fields) => fields.validate().map(Self::One),
@@ -105,8 +123,8 @@ impl RollRequest {
         }
     }
 
-    /// The rolls to record, in request order: one, or the batch's.
-    pub fn rolls(&self) -> &[NewRoll] {
+    /// The rolls asked for, in request order: one, or the batch's.
+    pub fn rolls(&self) -> &[RollToMake] {
         match self {
             Self::One(roll) => std::slice::from_ref(roll),
             Self::Batch(batch) => batch.rolls(),

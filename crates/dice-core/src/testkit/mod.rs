@@ -26,18 +26,24 @@
 // meant to panic, exactly as an assertion in a `#[test]` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dice_rolls;
 mod suite;
 mod yield_now;
 
 use std::collections::HashSet;
 use std::future::Future;
 
+pub use dice_rolls::{
+    dice_and_faces_round_trip, idempotent_replay_keeps_the_first_faces,
+    reported_roll_with_dice_round_trips, rolls_without_dice_read_as_before,
+    stats_of_a_notation_count_only_its_rolls,
+};
 pub use futures_util::future::{BoxFuture, join, join_all};
 pub use yield_now::yield_now;
 
 use crate::{
-    Actor, Batch, Error, IdempotencyKey, Limit, ListQuery, NewRoll, Outcome, Page, Recorded, Roll,
-    RollId, RollRequest, RollStore, Timestamp,
+    Actor, Batch, Dice, Error, IdempotencyKey, Limit, ListQuery, NewRoll, Outcome, Page, Recorded,
+    Roll, RollId, RollStore, RolledRequest, StatsQuery, Timestamp,
 };
 
 /// One behaviour of the suite: its name and how to run it on a store.
@@ -119,12 +125,43 @@ pub fn batch(rolls: impl IntoIterator<Item = NewRoll>) -> Batch {
     Batch::new(rolls.into_iter().collect()).expect("test batch")
 }
 
+/// Dice for tests; panics on a notation the parser refuses.
+pub fn dice(notation: &str) -> Dice {
+    Dice::parse(notation).unwrap_or_else(|e| panic!("test dice {notation:?}: {e}"))
+}
+
+/// A roll the server made of `notation` that came up `faces`, by `rolled_by`.
+pub fn server_roll(notation: &str, faces: &[u32], rolled_by: Option<&str>) -> NewRoll {
+    NewRoll::scored(dice(notation), faces.to_vec(), rolled_by.map(actor))
+        .unwrap_or_else(|e| panic!("test faces {faces:?} of {notation}: {e}"))
+}
+
+/// `outcome`, reported as a roll of `notation`, by `rolled_by`.
+pub fn reported_roll(outcome: u32, notation: &str, rolled_by: Option<&str>) -> NewRoll {
+    NewRoll::from_parts(
+        Outcome::new(outcome),
+        Some(dice(notation)),
+        None,
+        rolled_by.map(actor),
+    )
+    .unwrap_or_else(|e| panic!("test report {outcome} of {notation}: {e}"))
+}
+
 fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::parse(text).expect("test key")
 }
 
+/// The stats of every roll, or of `rolled_by`'s.
+fn everyone_or(rolled_by: Option<&Actor>) -> StatsQuery {
+    rolled_by.map_or_else(StatsQuery::new, |by| StatsQuery::new().by(by.clone()))
+}
+
 async fn count(store: &dyn RollStore, rolled_by: Option<&Actor>) -> u64 {
-    store.stats(rolled_by).await.expect("stats").count
+    store
+        .stats(&everyone_or(rolled_by))
+        .await
+        .expect("stats")
+        .count
 }
 
 /// Every roll matching `query`'s filter, following cursors from its first page.
@@ -491,7 +528,7 @@ pub async fn cursor_past_the_oldest_roll_gives_an_empty_last_page(store: &dyn Ro
 
 /// Count, per-outcome counts and mean match the rolls, overall and per actor.
 pub async fn stats_agree_with_what_was_inserted(store: &dyn RollStore) {
-    let empty = store.stats(None).await.unwrap();
+    let empty = store.stats(&StatsQuery::new()).await.unwrap();
     assert_eq!((empty.count, empty.mean), (0, None));
     assert!(empty.per_outcome.is_empty());
 
@@ -510,24 +547,31 @@ pub async fn stats_agree_with_what_was_inserted(store: &dyn RollStore) {
     }
     store.insert(&new_roll(2, None), None).await.unwrap();
 
-    let all = store.stats(None).await.unwrap();
+    let all = store.stats(&StatsQuery::new()).await.unwrap();
+    assert_eq!(
+        all.fairness, None,
+        "only the stats of a notation judge fairness"
+    );
     assert_eq!(all.count, 6);
     assert_eq!(all.per_outcome.get(&Outcome::new(6)), Some(&2));
     assert_eq!(all.per_outcome.values().sum::<u64>(), 6);
     let sum = 1.0 + 6.0 + 6.0 + 3.0 + f64::from(u32::MAX) + 2.0;
     assert_eq!(all.mean, Some(sum / 6.0));
 
-    let ann = store.stats(Some(&actor("ann"))).await.unwrap();
+    let ann = store
+        .stats(&everyone_or(Some(&actor("ann"))))
+        .await
+        .unwrap();
     assert_eq!(ann.count, 3);
     assert_eq!(ann.mean, Some(13.0 / 3.0));
     assert_eq!(ann.per_outcome.len(), 2);
-    assert_eq!(store.stats(Some(&actor("nobody"))).await.unwrap().count, 0);
+    assert_eq!(count(store, Some(&actor("nobody"))).await, 0);
 }
 
 /// The same key and request records once; the retry gets the first answer.
 pub async fn idempotent_insert_records_once_and_replays(store: &dyn RollStore) {
     let by_key = actor("key");
-    let request = RollRequest::One(new_roll(5, Some("ida")));
+    let request = RolledRequest::from(new_roll(5, Some("ida")));
     let first = store
         .insert_idempotent(&key("retry-1"), &request, Some(&by_key))
         .await
@@ -557,15 +601,15 @@ pub async fn idempotent_insert_records_once_and_replays(store: &dyn RollStore) {
 /// Reusing a key for a different request is a conflict and records nothing.
 pub async fn idempotent_key_with_a_different_request_conflicts(store: &dyn RollStore) {
     let by_key = actor("key");
-    let first = RollRequest::One(new_roll(5, None));
+    let first = RolledRequest::from(new_roll(5, None));
     store
         .insert_idempotent(&key("k"), &first, Some(&by_key))
         .await
         .unwrap();
     let different = [
-        RollRequest::One(new_roll(6, None)),
-        RollRequest::One(new_roll(5, Some("someone"))),
-        RollRequest::Batch(batch([new_roll(5, None)])),
+        RolledRequest::from(new_roll(6, None)),
+        RolledRequest::from(new_roll(5, Some("someone"))),
+        RolledRequest::from(batch([new_roll(5, None)])),
     ];
     for request in different {
         match store
@@ -581,7 +625,7 @@ pub async fn idempotent_key_with_a_different_request_conflicts(store: &dyn RollS
 
 /// Keys belong to the API key that sent them: another creator's same key is new.
 pub async fn idempotent_keys_are_scoped_by_creator(store: &dyn RollStore) {
-    let request = RollRequest::One(new_roll(4, None));
+    let request = RolledRequest::from(new_roll(4, None));
     let (one, two) = (actor("key-one"), actor("key-two"));
     let a = store
         .insert_idempotent(&key("shared"), &request, Some(&one))
@@ -608,7 +652,7 @@ pub async fn idempotent_keys_are_scoped_by_creator(store: &dyn RollStore) {
 
 /// A replayed batch returns every roll of the first answer, in order.
 pub async fn idempotent_batch_replays_the_whole_batch(store: &dyn RollStore) {
-    let request = RollRequest::Batch(batch((1..=6).map(|n| new_roll(n, Some("six")))));
+    let request = RolledRequest::from(batch((1..=6).map(|n| new_roll(n, Some("six")))));
     let first = store
         .insert_idempotent(&key("b"), &request, None)
         .await
@@ -632,7 +676,7 @@ pub async fn idempotent_batch_replays_the_whole_batch(store: &dyn RollStore) {
 /// 32 overlapping calls with one key record one roll, and all return it.
 pub async fn concurrent_idempotent_inserts_record_exactly_once(store: &dyn RollStore) {
     let by_key = actor("racer");
-    let request = RollRequest::One(new_roll(2, Some("race")));
+    let request = RolledRequest::from(new_roll(2, Some("race")));
     let idem = key("concurrent");
     let results =
         join_all((0..32).map(|_| store.insert_idempotent(&idem, &request, Some(&by_key)))).await;

@@ -26,6 +26,11 @@ macro_rules! __conformance_behaviours {
             idempotent_keys_are_scoped_by_creator,
             idempotent_batch_replays_the_whole_batch,
             concurrent_idempotent_inserts_record_exactly_once,
+            dice_and_faces_round_trip,
+            reported_roll_with_dice_round_trips,
+            rolls_without_dice_read_as_before,
+            stats_of_a_notation_count_only_its_rolls,
+            idempotent_replay_keeps_the_first_faces,
         }
     };
 }

@@ -104,11 +104,26 @@ impl Local {
         key: Option<&str>,
         body: &str,
     ) -> (u16, hyper::HeaderMap, String) {
+        self.send_with(method, path, key, &[], body).await
+    }
+
+    /// [`Local::send`] with more request headers.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, hyper::HeaderMap, String) {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
         if let Some(key) = key {
             request = request.header("x-api-key", key);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request
             .header("content-type", "application/json")

@@ -9,6 +9,7 @@ import unittest
 from pathlib import Path
 
 from cfnlint.decode import cfn_yaml
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 import check_package
 
@@ -58,8 +59,73 @@ class TheReadmeUsesOnlyOutputsTheStackHas(unittest.TestCase):
         start = README.index("## Deploy to AWS")
         section = README[start : README.index("\n## ", start)]
         used = set(re.findall(r"\$\(out (\w+)\)", section)) | set(re.findall(r"\bsecret ([A-Z]\w+)", section))
-        self.assertGreaterEqual(used, {"ClusterEndpoint", "DatabaseSecurityGroupId", "UsagePlanId"})
+        # The reader found the outputs the steps are known to read (keys go through dice-keys).
+        self.assertGreaterEqual(used, {"ApiUrl", "ClusterEndpoint", "DatabaseSecurityGroupId"})
         self.assertEqual(used - set(TEMPLATE["Outputs"]), set())
+
+
+class TheFunctionLogsInWithIamAndReachesOnlyTheDatabase(unittest.TestCase):
+    RESOURCES = TEMPLATE["Resources"]
+
+    def statements(self):
+        return [s for policy in FUNCTION["Policies"] for s in policy["Statement"]]
+
+    def test_the_cluster_takes_iam_tokens(self):
+        self.assertIs(self.RESOURCES["Cluster"]["Properties"]["EnableIAMDatabaseAuthentication"], True)
+
+    def test_the_function_may_connect_as_its_own_user_on_this_cluster_and_nothing_else_of_aws(self):
+        connect = [s for s in self.statements() if s["Action"] == "rds-db:connect"]
+        self.assertEqual(len(connect), 1)
+        self.assertEqual(connect[0]["Effect"], "Allow")
+        self.assertEqual(
+            connect[0]["Resource"],
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:"
+                "${Cluster.DBClusterResourceId}/${AppUsername}"
+            },
+        )
+        # The attribute the ARN names is one the cluster has (cfn-lint's schema).
+        cluster = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::RDS::DBCluster")
+        self.assertIn("/properties/DBClusterResourceId", cluster.schema["readOnlyProperties"])
+        actions = {a for s in self.statements() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+        self.assertEqual({a.split(":")[0] for a in actions}, {"rds-db", "ec2"}, "only the token and the VPC's network interfaces")
+
+    def test_no_secret_layer_or_endpoint_remains(self):
+        kinds = {r["Type"] for r in self.RESOURCES.values()}
+        self.assertFalse(kinds & {"AWS::SecretsManager::Secret", "AWS::EC2::VPCEndpoint"}, kinds)
+        self.assertNotIn("Layers", FUNCTION)
+        self.assertFalse(set(TEMPLATE["Parameters"]) & {"SecretsExtensionLayerArn", "CreateSecretsManagerEndpoint"})
+        self.assertNotIn("DB_SECRET_ARN", FUNCTION["Environment"]["Variables"])
+
+    def test_the_function_logs_in_with_iam_over_verified_tls(self):
+        env = FUNCTION["Environment"]["Variables"]
+        self.assertEqual(env["DB_AUTH"], "iam")
+        self.assertEqual(env["DB_TLS"], "verify")
+        self.assertEqual(env["DB_TLS_CA"], "/var/task/global-bundle.pem")
+        self.assertEqual(env["DB_USER"], {"Ref": "AppUsername"})
+        self.assertNotIn("DB_PASS", env)
+
+    def test_the_functions_only_way_out_is_3306_to_the_database(self):
+        group = self.RESOURCES["FunctionSecurityGroup"]["Properties"]
+        self.assertEqual(
+            group["SecurityGroupEgress"],
+            [
+                {
+                    "Description": "MySQL to the cluster",
+                    "IpProtocol": "tcp",
+                    "FromPort": 3306,
+                    "ToPort": 3306,
+                    "DestinationSecurityGroupId": {"Ref": "DatabaseSecurityGroup"},
+                }
+            ],
+        )
+        extra = [
+            name
+            for name, r in self.RESOURCES.items()
+            if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+            and r["Properties"]["GroupId"] == {"Ref": "FunctionSecurityGroup"}
+        ]
+        self.assertEqual(extra, [])
 
 
 class CheckPackageReadsTheArchitecture(unittest.TestCase):

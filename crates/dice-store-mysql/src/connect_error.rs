@@ -8,7 +8,44 @@ use crate::Error;
 
 /// Error numbers of the server's answers that have a known fix.
 const UNKNOWN_DATABASE: u16 = 1049;
-const ACCESS_DENIED: u16 = 1045;
+/// Error numbers that refuse a login: access denied (1045), to the database
+/// (1044), or without a password (1698). Retrying does not change them.
+const LOGIN_REFUSED: &[u16] = &[1044, 1045, 1698];
+
+/// How the login was made, for the fix a refusal suggests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginKind {
+    Password,
+    Iam,
+}
+
+/// The one line for a refused login to `opts` (never with the password or
+/// token), or `None` when `err` is not a refusal.
+pub(crate) fn login_refused(opts: &Opts, err: &MysqlError, kind: LoginKind) -> Option<String> {
+    let answer = match err {
+        MysqlError::Server(server) if LOGIN_REFUSED.contains(&server.code) => {
+            server.message.clone()
+        }
+        MysqlError::Driver(
+            driver @ (mysql_async::DriverError::CleartextPluginDisabled
+            | mysql_async::DriverError::UnknownAuthPlugin { .. }),
+        ) => driver.to_string(),
+        _ => return None,
+    };
+    let user = opts.user().unwrap_or("(no user)");
+    let what = match kind {
+        LoginKind::Password => format!(
+            "the server refused the login ({answer}); check the user and password \
+             (DB_USER and DB_PASS, or DATABASE_URL)"
+        ),
+        LoginKind::Iam => format!(
+            "the server refused the IAM auth token ({answer}); check that {user} is \
+             IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS', that the function's role \
+             may rds-db:connect as {user} on this cluster, and the clock"
+        ),
+    };
+    Some(format!("{}: {what}", place(opts)))
+}
 
 /// The error for a connection to `opts` that failed with `err`.
 pub(crate) fn connect_error(opts: &Opts, err: MysqlError) -> Error {
@@ -17,11 +54,6 @@ pub(crate) fn connect_error(opts: &Opts, err: MysqlError) -> Error {
         MysqlError::Server(server) if server.code == UNKNOWN_DATABASE => format!(
             "database `{database}` does not exist; create it first \
              (CREATE DATABASE `{database}`), then start again"
-        ),
-        MysqlError::Server(server) if server.code == ACCESS_DENIED => format!(
-            "the server refused the login ({}); check the user and password \
-             (DB_USER and DB_PASS, or DATABASE_URL)",
-            server.message
         ),
         MysqlError::Io(io) if is_refused(io) => {
             "nothing accepts connections there; is the server running, and are \

@@ -13,6 +13,14 @@ pub enum Error {
     /// The database could not be reached in time.
     #[error("database unreachable: {0}")]
     Unreachable(String),
+    /// The database refused the login: a wrong user or password, or an IAM
+    /// auth token it did not accept. Retrying does not help; the message says
+    /// what to check.
+    #[error("{0}")]
+    LoginRefused(String),
+    /// No IAM auth token could be signed (say, for a host name that is not one).
+    #[error("cannot make an IAM auth token: {0}")]
+    Token(String),
     /// The database answered with an error.
     #[error("database error: {0}")]
     Database(#[from] mysql_async::Error),

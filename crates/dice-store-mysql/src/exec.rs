@@ -9,7 +9,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use dice_core::Error;
-use mysql_async::{Conn, Pool};
+use mysql_async::Conn;
+
+use crate::pools::{ConnectError, Pools};
 
 /// Time limits and the retry budget shared by every operation of a store.
 #[derive(Debug, Clone)]
@@ -27,7 +29,7 @@ pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// exponential backoff until `deadline` (or, without one, one attempt's worth of
 /// time limits) runs out. `op` must be safe to run again after any failure.
 pub(crate) async fn run<T, F, Fut>(
-    pool: &Pool,
+    pools: &Pools,
     limits: &Limits,
     deadline: Option<Instant>,
     mut op: F,
@@ -45,13 +47,13 @@ where
             ));
         }
         attempt += 1;
-        let failure = match attempt_once(pool, limits, deadline, &mut op).await {
+        let failure = match attempt_once(pools, limits, deadline, &mut op).await {
             Ok(value) => return Ok(value),
             Err(failure) => failure,
         };
         let retry = match &failure {
-            Failure::Connect(_) | Failure::OpTimeout => true,
-            Failure::Op(OpError::Store(_)) => false,
+            Failure::Connect(NoConnection::Transient(_)) | Failure::OpTimeout => true,
+            Failure::Connect(NoConnection::Login(_)) | Failure::Op(OpError::Store(_)) => false,
             Failure::Op(OpError::Driver(err)) => is_transient(err),
         };
         let backoff = backoff(attempt);
@@ -67,18 +69,28 @@ pub(crate) fn call_deadline(limits: &Limits, deadline: Option<Instant>) -> Insta
     deadline.unwrap_or_else(|| Instant::now() + limits.connect_timeout + limits.query_timeout)
 }
 
-/// A connection from `pool` within the connect timeout and the deadline, or why not.
-/// No statement was sent when this fails.
+/// Why there is no connection. Either way no statement was sent.
+#[derive(Debug)]
+pub(crate) enum NoConnection {
+    /// The server may well take a new try.
+    Transient(String),
+    /// The login cannot succeed as configured (a wrong password, a refused
+    /// IAM token): tried again until the deadline, it would only fail later.
+    Login(String),
+}
+
+/// A connection from `pools` within the connect timeout and the deadline, or why not.
 pub(crate) async fn connect(
-    pool: &Pool,
+    pools: &Pools,
     limits: &Limits,
     deadline: Instant,
-) -> Result<Conn, String> {
+) -> Result<Conn, NoConnection> {
     let left = deadline.saturating_duration_since(Instant::now());
-    match tokio::time::timeout(limits.connect_timeout.min(left), pool.get_conn()).await {
+    match tokio::time::timeout(limits.connect_timeout.min(left), pools.get_conn()).await {
         Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(err)) => Err(err.to_string()),
-        Err(_) => Err("timed out connecting".to_owned()),
+        Ok(Err(ConnectError::Login(why))) => Err(NoConnection::Login(why)),
+        Ok(Err(ConnectError::Failed(err))) => Err(NoConnection::Transient(err.to_string())),
+        Err(_) => Err(NoConnection::Transient("timed out connecting".to_owned())),
     }
 }
 
@@ -90,7 +102,7 @@ pub(crate) fn statement_limit(limits: &Limits, deadline: Instant) -> Duration {
 }
 
 async fn attempt_once<T, F, Fut>(
-    pool: &Pool,
+    pools: &Pools,
     limits: &Limits,
     deadline: Instant,
     op: &mut F,
@@ -99,7 +111,7 @@ where
     F: FnMut(Conn) -> Fut,
     Fut: Future<Output = Result<T, OpError>>,
 {
-    let conn = connect(pool, limits, deadline)
+    let conn = connect(pools, limits, deadline)
         .await
         .map_err(Failure::Connect)?;
     match tokio::time::timeout(statement_limit(limits, deadline), op(conn)).await {
@@ -130,8 +142,9 @@ impl From<Error> for OpError {
 }
 
 enum Failure {
-    /// No connection: nothing was sent, so any operation may be retried.
-    Connect(String),
+    /// No connection: nothing was sent, so any operation may be retried,
+    /// unless the login itself is refused.
+    Connect(NoConnection),
     Op(OpError),
     OpTimeout,
 }
@@ -139,7 +152,8 @@ enum Failure {
 impl Failure {
     fn into_error(self) -> Error {
         match self {
-            Self::Connect(why) => unavailable(why),
+            Self::Connect(NoConnection::Transient(why)) => unavailable(why),
+            Self::Connect(NoConnection::Login(why)) => Error::internal(why),
             Self::OpTimeout => unavailable("timed out waiting for the database".to_owned()),
             Self::Op(OpError::Store(err)) => err,
             Self::Op(OpError::Driver(err)) if is_transient(&err) => unavailable(err.to_string()),

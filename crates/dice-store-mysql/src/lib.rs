@@ -27,19 +27,22 @@ mod config;
 mod connect_error;
 mod error;
 mod exec;
+mod iam;
 mod idempotency;
 mod insert;
 mod migrate;
 mod opts;
 mod plain;
+mod pools;
 mod rows;
 mod sql;
 mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use config::{ENV_VARS, MysqlConfig, Password, Preset, Tls};
+pub use config::{Auth, ENV_VARS, MysqlConfig, Password, Preset, Tls};
 pub use error::Error;
+pub use iam::{AuthToken, AwsCredentials, Clock, IamAuth, SystemClock, TOKEN_LIFETIME};
 pub use migrate::LATEST_VERSION;
 pub use opts::MYSQL8_SQL_MODE;
 pub use store::MysqlStore;

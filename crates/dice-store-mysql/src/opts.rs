@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mysql_async::{OptsBuilder, PoolConstraints, PoolOpts, SslOpts};
 
-use crate::config::{MysqlConfig, Tls};
+use crate::config::{Auth, MysqlConfig, Tls};
 
 /// MySQL 8.0's default `sql_mode`, set on MariaDB too so that what passes here
 /// passes on Aurora MySQL 3.
@@ -16,6 +16,8 @@ NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
 /// Aurora from pausing.
 const SERVER_IDLE_GRACE: Duration = Duration::from_secs(30);
 
+/// The driver's options for `config`; in IAM mode without the token, which
+/// `pools` adds.
 pub(crate) fn driver_opts(config: &MysqlConfig) -> mysql_async::Opts {
     let server_idle = (config.idle_timeout + SERVER_IDLE_GRACE).as_secs();
     // min(idle / 2, 30 s), but at least 1 s: idle connections close close to on time.
@@ -29,11 +31,18 @@ pub(crate) fn driver_opts(config: &MysqlConfig) -> mysql_async::Opts {
         // Sessions keep no state between calls; a reset would cost a round trip
         // and the prepared statement cache on every return to the pool.
         .with_reset_connection(false);
+    let (password, clear_text) = match &config.auth {
+        Auth::Password(password) => (password.as_ref().map(|p| p.expose().to_owned()), false),
+        // The token goes as a clear-text password (mysql_clear_password), as
+        // RDS requires; `pools` never lets it go without TLS.
+        Auth::Iam(_) => (None, true),
+    };
     OptsBuilder::default()
         .ip_or_hostname(config.host.clone())
         .tcp_port(config.port)
         .user(Some(config.user.clone()))
-        .pass(config.password.as_ref().map(|p| p.expose().to_owned()))
+        .pass(password)
+        .enable_cleartext_plugin(clear_text)
         .db_name(Some(config.database.clone()))
         .tcp_nodelay(true)
         .prefer_socket(false)

@@ -30,10 +30,11 @@ use std::time::{Duration, Instant};
 
 use dice_core::{Actor, Error, NewRoll, Roll};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Pool, Row};
+use mysql_async::{Conn, Row};
 
-use crate::exec::{self, Limits, OpError};
+use crate::exec::{self, Limits, NoConnection, OpError};
 use crate::insert::{IdStep, RequestToken, insert_rolls};
+use crate::pools::Pools;
 use crate::{rows, sql};
 
 /// "Unknown thread id": the session has already ended.
@@ -91,7 +92,7 @@ enum Attempt {
 /// Records `insert` once and returns its rows as stored, retrying and settling
 /// lost attempts until `deadline` (or one attempt's worth of time limits).
 pub(crate) async fn insert(
-    pool: &Pool,
+    pools: &Pools,
     limits: &Limits,
     deadline: Option<Instant>,
     insert: &PlainInsert<'_>,
@@ -104,7 +105,7 @@ pub(crate) async fn insert(
     let mut attempt = 0;
     while Instant::now() < deadline {
         attempt += 1;
-        known = match attempt_once(pool, limits, deadline, insert, &token, known).await {
+        known = match attempt_once(pools, limits, deadline, insert, &token, known).await {
             Attempt::Recorded(rolls) => return Ok(rolls),
             Attempt::Failed(err) => return Err(err),
             Attempt::Again(known) => known,
@@ -120,16 +121,24 @@ pub(crate) async fn insert(
 
 /// On one connection: settles the last attempt if it was lost, then sends.
 async fn attempt_once(
-    pool: &Pool,
+    pools: &Pools,
     limits: &Limits,
     deadline: Instant,
     insert: &PlainInsert<'_>,
     token: &RequestToken,
     known: Known,
 ) -> Attempt {
-    let mut conn = match exec::connect(pool, limits, deadline).await {
+    let mut conn = match exec::connect(pools, limits, deadline).await {
         Ok(conn) => conn,
-        Err(why) => return Attempt::Again(known.because(why)),
+        // A refused login will not change before the deadline: fail now,
+        // saying whether an earlier attempt may have written the rows.
+        Err(NoConnection::Login(why)) => {
+            return Attempt::Failed(match known {
+                Known::NotWritten { .. } => Error::internal(why),
+                Known::Unknown { .. } => Error::OutcomeUnknown { source: why.into() },
+            });
+        }
+        Err(NoConnection::Transient(why)) => return Attempt::Again(known.because(why)),
     };
     if let Known::Unknown { session, .. } = known {
         let look = settle(&mut conn, session, token, insert.rolls.len());

@@ -9,14 +9,15 @@ use dice_core::{
     Result, Roll, RollId, RollStore, RolledRequest, Stats, StatsQuery,
 };
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Pool, Row};
+use mysql_async::{Conn, Row};
 
-use crate::connect_error::{connect_error, connect_timeout};
+use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value, dice_value};
 use crate::plain::{self, PlainInsert};
-use crate::{MysqlConfig, migrate, opts, rows, sql};
+use crate::pools::Pools;
+use crate::{MysqlConfig, migrate, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -44,8 +45,7 @@ pub struct MysqlStore {
 
 #[derive(Debug)]
 struct Shared {
-    pool: Pool,
-    opts: mysql_async::Opts,
+    pools: Pools,
     limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
@@ -55,12 +55,12 @@ struct Shared {
 impl MysqlStore {
     /// A store on a new pool. No connection is made until the first call; use
     /// [`MysqlStore::connect`] to find a bad configuration at start instead.
+    /// (A configuration that [`MysqlConfig::check`] refuses makes a store
+    /// whose every call fails, without sending anything.)
     pub fn new(config: &MysqlConfig) -> Self {
-        let opts = opts::driver_opts(config);
         Self {
             shared: Arc::new(Shared {
-                pool: Pool::new(opts.clone()),
-                opts,
+                pools: Pools::new(config),
                 limits: Limits {
                     connect_timeout: config.connect_timeout,
                     query_timeout: config.query_timeout,
@@ -74,14 +74,16 @@ impl MysqlStore {
     }
 
     /// A store whose first connection has been made, so wrong credentials or an
-    /// unreachable host show up now, within the connect timeout.
+    /// unreachable host show up now, within the connect timeout; a refused
+    /// login is [`Error::LoginRefused`](crate::Error::LoginRefused), at once.
     pub async fn connect(config: &MysqlConfig) -> Result<Self, crate::Error> {
+        config.check()?;
         let store = Self::new(config);
-        let opts = &store.shared.opts;
-        let conn = tokio::time::timeout(config.connect_timeout, store.shared.pool.get_conn())
+        let opts = store.shared.pools.base();
+        let conn = tokio::time::timeout(config.connect_timeout, store.shared.pools.get_conn())
             .await
             .map_err(|_| connect_timeout(opts, config.connect_timeout))?
-            .map_err(|err| connect_error(opts, err))?;
+            .map_err(|err| err.into_error(opts))?;
         drop(conn);
         Ok(store)
     }
@@ -102,12 +104,12 @@ impl MysqlStore {
     /// idempotency table. Safe to run from several
     /// processes at once, and again. Returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<u32>, crate::Error> {
-        let opts = &self.shared.opts;
+        let opts = self.shared.pools.base();
         let limit = self.shared.limits.connect_timeout;
-        let conn = tokio::time::timeout(limit, Conn::new(opts.clone()))
+        let conn = tokio::time::timeout(limit, self.shared.pools.new_conn())
             .await
             .map_err(|_| connect_timeout(opts, limit))?
-            .map_err(|err| connect_error(opts, err))?;
+            .map_err(|err| err.into_error(opts))?;
         migrate::migrate(conn).await
     }
 
@@ -124,7 +126,7 @@ impl MysqlStore {
 
     /// Closes every pooled connection, waiting for those in use to come back.
     pub async fn close(self) -> Result<(), crate::Error> {
-        Ok(self.shared.pool.clone().disconnect().await?)
+        Ok(self.shared.pools.disconnect().await?)
     }
 
     /// Runs `op`, which must be safe to run again, with retries.
@@ -133,7 +135,7 @@ impl MysqlStore {
         F: FnMut(Conn) -> Fut,
         Fut: std::future::Future<Output = Result<T, OpError>>,
     {
-        exec::run(&self.shared.pool, &self.shared.limits, self.deadline, op).await
+        exec::run(&self.shared.pools, &self.shared.limits, self.deadline, op).await
     }
 
     async fn read_rolls(
@@ -185,7 +187,7 @@ impl RollStore for MysqlStore {
             id_step: &self.shared.id_step,
         };
         plain::insert(
-            &self.shared.pool,
+            &self.shared.pools,
             &self.shared.limits,
             self.deadline,
             &insert,

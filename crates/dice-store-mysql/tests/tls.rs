@@ -2,14 +2,12 @@
 //! a wrong CA and a server without TLS are refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::time::Duration;
 
 use dice_core::RollStore;
 use dice_core::testkit::new_roll;
+use dice_store_mysql::testkit::server::{PrivateServer, Scratch, make_certs};
 use dice_store_mysql::{MysqlConfig, MysqlStore, Preset, Tls};
-use support::tls_server::{PrivateServer, Scratch, make_certs};
 
 fn config(port: u16, tls: Tls) -> MysqlConfig {
     MysqlConfig::new("127.0.0.1", "dice", "dice", Preset::Server)

@@ -1,8 +1,8 @@
 //! Reading a [`MysqlConfig`] from environment variables, in the tutorial's names.
 
 use super::numbers::{NUMBERS, PORT};
-use super::{MysqlConfig, Password, Preset, Tls};
-use crate::Error;
+use super::{Auth, MysqlConfig, Password, Preset, Tls};
+use crate::{Error, IamAuth};
 
 impl MysqlConfig {
     /// Reads the process environment; see [`MysqlConfig::from_lookup`].
@@ -26,6 +26,13 @@ impl MysqlConfig {
     /// `DB_QUERY_TIMEOUT` (0.001..=3600 seconds, likewise) and
     /// `DICE_IDEMPOTENCY_TTL` (1..=2592000 whole seconds).
     ///
+    /// `DB_AUTH` says how to log in: `password` (the default: `DB_PASS` or the
+    /// URL's password, if any) or `iam`: IAM database authentication, with a
+    /// token signed for each login from `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` and `AWS_REGION` (which
+    /// Lambda sets for the function's role); it needs `DB_TLS` `required` or
+    /// `verify`, and no password.
+    ///
     /// A bad or missing value fails with a one-line error naming the variable,
     /// the values it accepts and the value it got.
     pub fn from_lookup(
@@ -40,6 +47,10 @@ impl MysqlConfig {
                 number.set(&mut config, &text)?;
             }
         }
+        if let Some(auth) = auth_from(&config, &get)? {
+            config.auth = auth;
+        }
+        config.check()?;
         Ok(config)
     }
 
@@ -62,7 +73,7 @@ impl MysqlConfig {
             get("DB_USER").ok_or_else(|| Error::config("DB_USER", "is required with DB_HOST"))?;
         let database = get("DB_NAME").unwrap_or_else(|| "dice".to_owned());
         let mut config = Self::new(host, user, database, preset);
-        config.password = get("DB_PASS").map(Password::new);
+        config.auth = Auth::Password(get("DB_PASS").map(Password::new));
         if let Some(text) = get(PORT.variable) {
             PORT.set(&mut config, &text)?;
         }
@@ -72,6 +83,41 @@ impl MysqlConfig {
 
 /// A variable looked up by name; empty counts as unset.
 type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// `DB_AUTH`: `None` to keep the password (or none) the location gave.
+fn auth_from(config: &MysqlConfig, get: &Lookup<'_>) -> Result<Option<Auth>, Error> {
+    match get("DB_AUTH").as_deref() {
+        None | Some("password") => Ok(None),
+        Some("iam") => {
+            let location = if get("DATABASE_URL").is_some() {
+                "DATABASE_URL"
+            } else {
+                "DB_HOST"
+            };
+            if matches!(config.auth, Auth::Password(Some(_))) {
+                let variable = if location == "DB_HOST" {
+                    "DB_PASS"
+                } else {
+                    location
+                };
+                return Err(Error::config(
+                    variable,
+                    "must hold no password with DB_AUTH=iam: the login uses an auth token",
+                ));
+            }
+            let iam = IamAuth::from_lookup(get)?;
+            // Sign once now, so a host that cannot be put in a token fails at start.
+            if let Err(Error::Token(why)) =
+                iam.token(&config.host, config.port, &config.user, iam.now())
+            {
+                let problem = format!("cannot be put in an IAM auth token: {why}");
+                return Err(Error::config(location, problem));
+            }
+            Ok(Some(Auth::Iam(iam)))
+        }
+        Some(_) => Err(Error::config("DB_AUTH", "must be password or iam")),
+    }
+}
 
 /// `DB_TLS` and `DB_TLS_CA`, which only make sense together.
 fn tls_from(get: &Lookup<'_>) -> Result<Tls, Error> {
@@ -121,6 +167,13 @@ mod tests {
         MysqlConfig::from_lookup(Preset::Lambda, |name| vars.get(name).cloned())
     }
 
+    fn password_of(config: &MysqlConfig) -> Option<&str> {
+        match &config.auth {
+            Auth::Password(password) => password.as_ref().map(Password::expose),
+            Auth::Iam(_) => panic!("IAM, not a password"),
+        }
+    }
+
     fn variable_of(vars: &[(&str, &str)]) -> String {
         match from(vars).unwrap_err() {
             Error::Config(err) => err.variable.to_owned(),
@@ -147,7 +200,7 @@ mod tests {
             ),
             ("h", 3307, "tom", "dice")
         );
-        assert_eq!(config.password.as_ref().map(Password::expose), Some("pw"));
+        assert_eq!(password_of(&config), Some("pw"));
         assert_eq!(
             config.max_connections, 2,
             "the Lambda preset keeps the pool small"
@@ -158,7 +211,7 @@ mod tests {
     fn reads_a_url_with_encoded_credentials() {
         let config = from(&[("DATABASE_URL", "mysql://u%40x:p%2Fw@127.0.0.1:3310/db")]).unwrap();
         assert_eq!((config.user.as_str(), config.port), ("u@x", 3310));
-        assert_eq!(config.password.as_ref().map(Password::expose), Some("p/w"));
+        assert_eq!(password_of(&config), Some("p/w"));
     }
 
     #[test]
@@ -347,5 +400,103 @@ mod tests {
             from(&[url, ("DB_TLS_CA", ca)]).unwrap().tls,
             Tls::VerifyCa { ca_file: ca.into() }
         );
+    }
+
+    const ROLE: [(&str, &str); 4] = [
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEJr-session-token"),
+    ];
+
+    fn iam_vars(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut vars = vec![
+            ("DB_HOST", "db.example.com"),
+            ("DB_USER", "dice_app"),
+            ("DB_AUTH", "iam"),
+            ("DB_TLS", "required"),
+        ];
+        vars.extend(ROLE);
+        for (name, value) in extra {
+            vars.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                vars.push((name, value));
+            }
+        }
+        vars
+    }
+
+    #[test]
+    fn db_auth_iam_reads_the_role_credentials_and_region() {
+        let config = from(&iam_vars(&[])).unwrap();
+        match config.auth() {
+            Auth::Iam(iam) => assert_eq!(iam.region(), "eu-west-1"),
+            other => panic!("not IAM: {other:?}"),
+        }
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("EXAMPLEKEY") && !debug.contains("IQoJ"),
+            "{debug}"
+        );
+        // Without a session token (long-term keys), too.
+        assert!(from(&iam_vars(&[("AWS_SESSION_TOKEN", "")])).is_ok());
+    }
+
+    #[test]
+    fn password_stays_the_default_and_can_be_named() {
+        for auth in [None, Some("password")] {
+            let mut vars = vec![("DB_HOST", "h"), ("DB_USER", "u"), ("DB_PASS", "pw")];
+            vars.extend(auth.map(|a| ("DB_AUTH", a)));
+            assert_eq!(password_of(&from(&vars).unwrap()), Some("pw"));
+        }
+    }
+
+    #[test]
+    fn db_auth_iam_without_tls_refuses_to_start_naming_both_variables() {
+        for tls in ["off", ""] {
+            let err = from(&iam_vars(&[("DB_TLS", tls)])).unwrap_err();
+            let Error::Config(config) = &err else {
+                panic!("not a config error: {err}")
+            };
+            assert_eq!(config.variable, "DB_TLS");
+            let line = err.to_string();
+            assert!(
+                line.contains("DB_AUTH=iam") && !line.contains('\n'),
+                "{line}"
+            );
+        }
+        let ca = std::env::current_exe().unwrap();
+        let ca: &'static str = Box::leak(ca.to_str().unwrap().to_owned().into_boxed_str());
+        assert!(from(&iam_vars(&[("DB_TLS", "verify"), ("DB_TLS_CA", ca)])).is_ok());
+    }
+
+    #[test]
+    fn db_auth_iam_errors_name_their_variable() {
+        let cases: [(&[(&'static str, &'static str)], &str); 8] = [
+            (&[("DB_AUTH", "kerberos")], "DB_AUTH"),
+            (&[("DB_PASS", "pw")], "DB_PASS"),
+            (&[("AWS_REGION", "")], "AWS_REGION"),
+            (&[("AWS_REGION", "Mars")], "AWS_REGION"),
+            (&[("AWS_ACCESS_KEY_ID", "")], "AWS_ACCESS_KEY_ID"),
+            (&[("AWS_SECRET_ACCESS_KEY", "")], "AWS_SECRET_ACCESS_KEY"),
+            (&[("AWS_SESSION_TOKEN", "a b")], "AWS_SESSION_TOKEN"),
+            (&[("DB_HOST", "bad host")], "DB_HOST"),
+        ];
+        for (change, variable) in cases {
+            assert_eq!(variable_of(&iam_vars(change)), variable, "{change:?}");
+        }
+        let url = [
+            ("DATABASE_URL", "mysql://dice_app:pw@db.example.com/dice"),
+            ("DB_AUTH", "iam"),
+            ("DB_TLS", "required"),
+        ];
+        let mut vars = url.to_vec();
+        vars.extend(ROLE);
+        assert_eq!(variable_of(&vars), "DATABASE_URL");
+        vars[0].1 = "mysql://dice_app@db.example.com/dice";
+        assert!(from(&vars).is_ok());
     }
 }

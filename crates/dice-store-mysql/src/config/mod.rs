@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Error, IamAuth};
 
 /// How the connection is encrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,17 @@ impl fmt::Debug for Password {
     }
 }
 
+/// How the store logs in.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// With a password, or none.
+    Password(Option<Password>),
+    /// With an RDS auth token signed for each login from AWS credentials
+    /// (IAM database authentication); needs TLS, since the token is sent as
+    /// a clear-text password.
+    Iam(IamAuth),
+}
+
 /// Everything [`MysqlStore`](crate::MysqlStore) needs to connect.
 ///
 /// ```
@@ -76,7 +87,7 @@ pub struct MysqlConfig {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) user: String,
-    pub(crate) password: Option<Password>,
+    pub(crate) auth: Auth,
     pub(crate) database: String,
     pub(crate) tls: Tls,
     pub(crate) max_connections: usize,
@@ -94,6 +105,11 @@ pub const ENV_VARS: &[&str] = &[
     "DB_USER",
     "DB_PASS",
     "DB_NAME",
+    "DB_AUTH",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
     "DB_TLS",
     "DB_TLS_CA",
     "DB_POOL_MAX",
@@ -119,7 +135,7 @@ impl MysqlConfig {
             host: host.into(),
             port: 3306,
             user: user.into(),
-            password: None,
+            auth: Auth::Password(None),
             database: database.into(),
             tls: Tls::Off,
             max_connections,
@@ -151,15 +167,40 @@ impl MysqlConfig {
             .ok_or_else(|| invalid("names no database (add /dice)"))?;
         let mut config = Self::new(opts.ip_or_hostname(), user, database, preset);
         config.port = opts.tcp_port();
-        config.password = opts.pass().map(Password::new);
+        config.auth = Auth::Password(opts.pass().map(Password::new));
         Ok(config)
     }
 
-    /// Sets the password.
+    /// Logs in with this password.
     #[must_use]
     pub fn password(mut self, password: Password) -> Self {
-        self.password = Some(password);
+        self.auth = Auth::Password(Some(password));
         self
+    }
+
+    /// Logs in with IAM database authentication: a fresh RDS auth token
+    /// instead of a password. Needs [`Tls::Required`] or [`Tls::VerifyCa`]:
+    /// without TLS the store refuses to send the token
+    /// ([`MysqlConfig::check`]).
+    #[must_use]
+    pub fn iam(mut self, iam: IamAuth) -> Self {
+        self.auth = Auth::Iam(iam);
+        self
+    }
+
+    /// Refuses settings that contradict each other, with an error naming the
+    /// variable to change: IAM authentication without TLS.
+    /// [`MysqlStore::connect`](crate::MysqlStore::connect) and
+    /// [`MysqlConfig::from_env`] check this.
+    pub fn check(&self) -> Result<(), Error> {
+        if matches!(self.auth, Auth::Iam(_)) && self.tls == Tls::Off {
+            return Err(Error::config(
+                "DB_TLS",
+                "must be required or verify with DB_AUTH=iam: the auth token is sent as \
+                 a clear-text password, so only over TLS",
+            ));
+        }
+        Ok(())
     }
 
     /// Sets the TCP port (default 3306).
@@ -222,6 +263,11 @@ impl MysqlConfig {
     /// The host name or address.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// How the store logs in.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the MySQL store's tests share beyond the crate's `testkit`: a TCP
-//! proxy that makes faults, and a private TLS server.
+//! proxy that makes faults.
 #![allow(
     dead_code,
     unreachable_pub,
@@ -9,7 +9,6 @@
 )]
 
 pub mod proxy;
-pub mod tls_server;
 
 // Not every test file uses every helper.
 #[allow(unused_imports)]
@@ -18,6 +17,7 @@ pub use dice_store_mysql::testkit::*;
 use std::time::Duration;
 
 use dice_core::Error;
+use dice_store_mysql::testkit::rds;
 
 /// Fails unless `result` is `Unavailable` with a wait to retry after.
 pub fn assert_unavailable<T: std::fmt::Debug>(result: Result<T, Error>) {
@@ -37,28 +37,19 @@ pub fn assert_outcome_unknown<T: std::fmt::Debug>(result: Result<T, Error>) {
     }
 }
 
-/// A user with the grants of `deploy/app-user.sql` (less `REQUIRE SSL`: the
-/// test server has no TLS) on `db`, dropped with it; returns its URL.
+/// A user with the grants of `deploy/app-user.sql` (with a password instead
+/// of IAM, and less `REQUIRE SSL`: the test server has no TLS) on `db`,
+/// dropped with it; returns its URL.
 pub async fn app_user(db: &TestDb) -> String {
     use mysql_async::prelude::Queryable;
 
     let user = db.track_user("a");
     let password = "app-user-pa55word";
-    let sql = include_str!("../../../../deploy/app-user.sql")
-        .replace("${APP_USER}", &user)
-        .replace("${APP_PASSWORD}", password)
-        .replace("${DB_NAME}", &db.name)
-        .replace(" REQUIRE SSL", "");
+    let sql = include_str!("../../../../deploy/app-user.sql").replace(" REQUIRE SSL", "");
+    let identified = format!("IDENTIFIED BY '{password}'");
     let mut conn = admin().await;
-    for statement in sql.split(';').map(|s| {
-        s.lines()
-            .filter(|l| !l.starts_with("--"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }) {
-        if !statement.trim().is_empty() {
-            conn.query_drop(statement).await.unwrap();
-        }
+    for statement in rds::app_user_statements(&sql, &user, &db.name, &identified) {
+        conn.query_drop(statement).await.unwrap();
     }
     conn.disconnect().await.unwrap();
     db.url_as(&user, password)

@@ -1,5 +1,6 @@
 //! A private MariaDB instance with its own data directory and port, optionally
-//! serving TLS with a throwaway CA, for tests that cannot touch the shared server.
+//! serving TLS with a throwaway CA, for tests that cannot touch the shared
+//! server (TLS, IAM authentication through PAM).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -11,6 +12,7 @@ use tokio::process::{Child, Command};
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
+    /// A new empty directory under the system's temporary directory.
     pub fn new(label: &str) -> Self {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -31,9 +33,13 @@ impl Drop for Scratch {
 /// The files of a throwaway PKI: a CA that signed the server's certificate (for
 /// 127.0.0.1 and localhost), and an unrelated CA.
 pub struct Certs {
+    /// The CA that signed the server's certificate.
     pub ca: PathBuf,
+    /// A CA that signed nothing here.
     pub wrong_ca: PathBuf,
+    /// The server's certificate.
     pub cert: PathBuf,
+    /// The server's key.
     pub key: PathBuf,
 }
 
@@ -124,7 +130,9 @@ pub async fn make_certs(dir: &Path) -> Certs {
 
 /// A running private server; killed when dropped.
 pub struct PrivateServer {
+    /// Its TCP port on 127.0.0.1 (and 127.0.0.2).
     pub port: u16,
+    /// Its unix socket, where root logs in.
     pub socket: PathBuf,
     child: Child,
 }
@@ -133,7 +141,17 @@ impl PrivateServer {
     /// Initialises `dir/data` if needed and starts a server on a free port, with
     /// TLS when given `certs`. Root logs in through the unix socket only.
     pub async fn start(dir: &Path, certs: Option<&Certs>) -> Self {
+        Self::start_with(dir, certs, &[]).await
+    }
+
+    /// The same, with more server options (`--plugin-load-add=...`).
+    pub async fn start_with(dir: &Path, certs: Option<&Certs>, options: &[&str]) -> Self {
         let data = dir.join("data");
+        // A temporary directory of its own: servers set up side by side in
+        // one /tmp have failed on each other's temporary tables.
+        let tmp = dir.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let tmpdir = format!("--tmpdir={}", tmp.display());
         if !data.exists() {
             let datadir = format!("--datadir={}", data.display());
             run(
@@ -145,6 +163,7 @@ impl PrivateServer {
                     "--user=root",
                     "--auth-root-authentication-method=normal",
                     "--skip-test-db",
+                    &tmpdir,
                 ],
             )
             .await;
@@ -158,6 +177,7 @@ impl PrivateServer {
             format!("--pid-file={}", dir.join("mysqld.pid").display()),
             format!("--log-error={}", dir.join("error.log").display()),
             format!("--port={port}"),
+            tmpdir,
             "--bind-address=127.0.0.1,127.0.0.2".to_owned(),
             "--user=root".to_owned(),
             "--skip-name-resolve".to_owned(),
@@ -168,6 +188,7 @@ impl PrivateServer {
             args.push(format!("--ssl-cert={}", certs.cert.display()));
             args.push(format!("--ssl-key={}", certs.key.display()));
         }
+        args.extend(options.iter().map(|option| (*option).to_owned()));
         let child = Command::new("/usr/sbin/mariadbd")
             .args(&args)
             .stdin(Stdio::null())

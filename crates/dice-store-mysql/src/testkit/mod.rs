@@ -15,6 +15,9 @@ use mysql_async::prelude::Queryable;
 
 use crate::{MysqlConfig, MysqlStore, Preset};
 
+pub mod rds;
+pub mod server;
+
 /// The tutorial's DDL, exactly as the seed gives it: the fixture for "a database
 /// made by the tutorial keeps working", deliberately not shared with the crate.
 pub const TUTORIAL_DDL: &str = "CREATE TABLE IF NOT EXISTS rolls (

@@ -2,7 +2,11 @@
 //! against MariaDB: cold start, per-invocation latency one at a time and with
 //! several instances, and memory over 10,000 invocations; beside it, in the same
 //! run, the 2018 tutorial's Node.js handler (`benches/node-baseline`) behind the
-//! same emulator, for cold start, latency and memory.
+//! same emulator, for cold start, latency and memory. Then the cold start as
+//! deployed, over verified TLS, with a password and with IAM database
+//! authentication (`DB_AUTH=iam`), on a private MariaDB whose PAM check stands
+//! in for RDS's (`dice_store_mysql::testkit::rds`; needs root, as the tests),
+//! and the time to sign one token.
 //!
 //! ```sh
 //! cargo bench -p dice-benches --bench lambda
@@ -28,6 +32,9 @@ use std::time::{Duration, Instant};
 use dice_benches::{ms, percentile, pooled_timings};
 use dice_lambda::testkit::{Outcome, RuntimeApi, post};
 use dice_store_mysql::testkit::TestDb;
+use dice_store_mysql::testkit::rds::{self, TokenCheck};
+use dice_store_mysql::testkit::server::{PrivateServer, Scratch, make_certs};
+use dice_store_mysql::{AwsCredentials, IamAuth, MysqlConfig, MysqlStore, Preset, Tls};
 use tokio::process::Child;
 
 const COLD_STARTS: usize = 11;
@@ -45,12 +52,13 @@ async fn main() {
     let url = db.url();
     println!("functions through a Runtime API emulator, against MariaDB, one run\n");
 
-    let rust_cold = cold_starts(&rust, &url).await;
-    let node_cold = cold_starts(&node, &url).await;
+    let rust_cold = cold_starts(&rust, "", |api| rust.spawn(api, &url)).await;
+    let node_cold = cold_starts(&node, "", |api| node.spawn(api, &url)).await;
     println!(
         "  ratio: Rust takes {:.3}x the tutorial handler's cold start (goal <= 0.1x)\n",
         rust_cold / node_cold
     );
+    tls_logins(&rust).await;
     sequential(&rust, &url).await;
     sequential(&node, &url).await;
     let rust = Arc::new(rust);
@@ -154,19 +162,19 @@ async fn invoke_create(api: &RuntimeApi, function: &Function, n: usize) -> Durat
 
 /// From exec to the first response: process start, configuration, store, the
 /// first connection and the first roll recorded. Returns the median, in ms.
-async fn cold_starts(function: &Function, url: &str) -> f64 {
+async fn cold_starts(function: &Function, how: &str, spawn: impl Fn(&RuntimeApi) -> Child) -> f64 {
     let mut times = Vec::new();
     for n in 0..COLD_STARTS {
         let api = RuntimeApi::start().await;
         let started = Instant::now();
-        let child = function.spawn(&api, url);
+        let child = spawn(&api);
         invoke_create(&api, function, n).await;
         times.push(started.elapsed());
         drop(child);
     }
     let median = ms(percentile(&mut times, 50));
     println!(
-        "cold start, exec to first response, {} ({COLD_STARTS} runs)",
+        "cold start, exec to first response, {}{how} ({COLD_STARTS} runs)",
         function.name()
     );
     println!(
@@ -175,6 +183,151 @@ async fn cold_starts(function: &Function, url: &str) -> f64 {
         ms(times[times.len() - 1])
     );
     median
+}
+
+const IAM_USER: &str = "dice_app";
+const PASSWORD_USER: &str = "dice_pw";
+const PASSWORD: &str = "bench-Pa55word";
+const REGION: &str = "eu-west-1";
+const ACCESS_KEY_ID: &str = "ASIAEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEJr/bench+session=";
+
+/// Cold starts as deployed, over verified TLS: a password beside IAM.
+async fn tls_logins(rust: &Function) {
+    let Function::Rust(binary) = rust else {
+        return;
+    };
+    let scratch = Scratch::new("bench-iam");
+    let certs = make_certs(&scratch.0).await;
+    let server = PrivateServer::start_with(&scratch.0, Some(&certs), &rds::SERVER_OPTIONS).await;
+    let check = TokenCheck::install(&scratch.0);
+    server
+        .exec("CREATE DATABASE dice; CREATE USER 'admin'@'%'; GRANT ALL ON *.* TO 'admin'@'%';")
+        .await;
+    let admin = MysqlConfig::new("127.0.0.1", "admin", "dice", Preset::Server)
+        .port(server.port)
+        .tls(Tls::Required);
+    let store = MysqlStore::connect(&admin).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await.unwrap();
+    // Both users get deploy/app-user.sql's grants and REQUIRE SSL.
+    let app_sql = include_str!("../deploy/app-user.sql");
+    let mut statements = rds::app_user_statements(
+        app_sql,
+        IAM_USER,
+        "dice",
+        &format!("IDENTIFIED VIA pam USING '{}'", check.service()),
+    );
+    statements.extend(rds::app_user_statements(
+        app_sql,
+        PASSWORD_USER,
+        "dice",
+        &format!("IDENTIFIED BY '{PASSWORD}'"),
+    ));
+    server.exec(&statements.join(";")).await;
+    let credentials =
+        AwsCredentials::new(ACCESS_KEY_ID, SECRET, Some(SESSION_TOKEN.to_owned())).unwrap();
+    let iam = IamAuth::new(REGION, credentials).unwrap();
+    let now = std::time::SystemTime::now();
+    check.accept_signed_between(
+        &iam,
+        ("127.0.0.1", server.port, IAM_USER),
+        now - Duration::from_secs(1),
+        now + Duration::from_secs(600),
+    );
+
+    let env = |user: &str, iam_mode: bool| {
+        let mut env = vec![
+            ("DB_HOST", "127.0.0.1".to_owned()),
+            ("DB_PORT", server.port.to_string()),
+            ("DB_USER", user.to_owned()),
+            ("DB_NAME", "dice".to_owned()),
+            ("DB_TLS", "verify".to_owned()),
+            ("DB_TLS_CA", certs.ca.display().to_string()),
+        ];
+        if iam_mode {
+            env.extend([
+                ("DB_AUTH", "iam".to_owned()),
+                ("AWS_REGION", REGION.to_owned()),
+                ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID.to_owned()),
+                ("AWS_SECRET_ACCESS_KEY", SECRET.to_owned()),
+                ("AWS_SESSION_TOKEN", SESSION_TOKEN.to_owned()),
+            ]);
+        } else {
+            env.push(("DB_PASS", PASSWORD.to_owned()));
+        }
+        env
+    };
+    let spawn = |api: &RuntimeApi, env: &[(&str, String)]| {
+        let mut command = api.function_command(binary);
+        command
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command.spawn().expect("the function starts")
+    };
+    let password_env = env(PASSWORD_USER, false);
+    let iam_env = env(IAM_USER, true);
+    let password = cold_starts(rust, ", TLS, password", |api| spawn(api, &password_env)).await;
+    let iam_cold = cold_starts(rust, ", TLS, IAM token", |api| spawn(api, &iam_env)).await;
+    assert!(
+        check.presented().len() >= COLD_STARTS,
+        "every IAM cold start logged in with a token"
+    );
+    println!(
+        "  ratio: IAM takes {:.3}x password mode's cold start; on this server the \
+         difference includes its PAM check (a fork of auth_pam_tool and a shell)",
+        iam_cold / password
+    );
+    // The same logins in-process, without the function: what the server's
+    // PAM check costs here, beside a password login.
+    let logins = 20;
+    let login = |user: &str, iam_mode: bool| {
+        let config = MysqlConfig::new("127.0.0.1", user, "dice", Preset::Lambda)
+            .port(server.port)
+            .tls(Tls::VerifyCa {
+                ca_file: certs.ca.clone(),
+            });
+        if iam_mode {
+            config.iam(iam.clone())
+        } else {
+            config.password(dice_store_mysql::Password::new(PASSWORD))
+        }
+    };
+    for (what, config) in [
+        ("password", login(PASSWORD_USER, false)),
+        ("IAM token, PAM stand-in", login(IAM_USER, true)),
+    ] {
+        let mut times = Vec::with_capacity(logins);
+        for _ in 0..logins {
+            let started = Instant::now();
+            let store = MysqlStore::connect(&config).await.unwrap();
+            times.push(started.elapsed());
+            store.close().await.unwrap();
+        }
+        println!(
+            "  one new connection over verified TLS in-process, {what}: median {:.2} ms ({logins})",
+            ms(percentile(&mut times, 50))
+        );
+    }
+    let signings = 1000;
+    let started = Instant::now();
+    for _ in 0..signings {
+        iam.token(
+            "127.0.0.1",
+            server.port,
+            IAM_USER,
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+    }
+    println!(
+        "  signing one token (what IAM adds in the function): {:.1} us\n",
+        started.elapsed().as_secs_f64() * 1e6 / f64::from(signings)
+    );
+    server.stop().await;
 }
 
 async fn sequential(function: &Function, url: &str) {

@@ -68,6 +68,26 @@ else
   as_admin() { as_root mariadb --protocol=socket -uroot; }
 fi
 
+# The IAM tests' stand-in for RDS runs auth_pam, which calls PAM through
+# auth_pam_tool. mariadb-server ships it; where an image deleted it, restore it
+# from the installed version's package (`apt-get install --reinstall` fails while
+# a server runs: its preinst cannot stop it). pam_exec comes with libpam-modules.
+dpkg -s libpam-modules >/dev/null 2>&1 || need_package libpam-modules
+pam_tool=/usr/lib/mysql/plugin/auth_pam_tool_dir/auth_pam_tool
+if [ ! -x "$pam_tool" ] && dpkg -s mariadb-server >/dev/null 2>&1; then
+  echo "mariadb.sh: restoring $pam_tool from the mariadb-server package" >&2
+  deb_dir=$(mktemp -d)
+  version=$(dpkg-query -W -f='${Version}' mariadb-server)
+  as_root apt-get update -qq
+  (cd "$deb_dir" && as_root apt-get download -qq "mariadb-server=$version")
+  dpkg-deb --fsys-tarfile "$deb_dir"/mariadb-server_*.deb |
+    as_root tar -x -C / ./usr/lib/mysql/plugin/auth_pam_tool_dir/auth_pam_tool
+  as_root chmod 0700 /usr/lib/mysql/plugin/auth_pam_tool_dir # as the package's postinst does
+  as_root chmod 04755 "$pam_tool"
+  as_root chown mysql /usr/lib/mysql/plugin/auth_pam_tool_dir
+  rm -rf "$deb_dir"
+fi
+
 if ! ready; then
   echo "mariadb.sh: creating the tests' login $TEST_USER@127.0.0.1 (as root, through the unix socket)" >&2
   as_admin <<SQL

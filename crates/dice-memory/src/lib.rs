@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+mod counts;
 mod state;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

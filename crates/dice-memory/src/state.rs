@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::counts::Counts;
+
 use dice_core::{
     Actor, Error, IdempotencyKey, Idempotent, ListQuery, NewRoll, Page, Recorded, Result, Roll,
     RollId, RollRequest, RolledRequest, Stats, StatsQuery, Timestamp,
@@ -13,6 +15,7 @@ pub(crate) struct State {
     /// Rolls in id order; the roll with id `n` is at index `n - 1`, as ids are
     /// handed out without gaps.
     rolls: Vec<Roll>,
+    counts: Counts,
     keys: HashMap<(Option<Actor>, IdempotencyKey), Remembered>,
     key_ttl: Duration,
     last_purge: Instant,
@@ -30,6 +33,7 @@ impl State {
     pub(crate) fn new(key_ttl: Duration) -> Self {
         Self {
             rolls: Vec::new(),
+            counts: Counts::default(),
             keys: HashMap::new(),
             key_ttl,
             last_purge: Instant::now(),
@@ -55,6 +59,9 @@ impl State {
                 .zip(ids)
                 .map(|(roll, id)| roll.clone().into_roll(id, created_by.cloned(), now)),
         );
+        for roll in &self.rolls[start..] {
+            self.counts.add(roll);
+        }
         Ok(self.rolls[start..].to_vec())
     }
 
@@ -134,19 +141,7 @@ impl State {
     }
 
     pub(crate) fn stats(&self, query: &StatsQuery) -> Stats {
-        let mut counts = HashMap::new();
-        let selected = |roll: &&Roll| {
-            query
-                .rolled_by()
-                .is_none_or(|by| roll.rolled_by.as_ref() == Some(by))
-                && query
-                    .dice()
-                    .is_none_or(|dice| roll.dice.as_ref() == Some(dice))
-        };
-        for roll in self.rolls.iter().filter(selected) {
-            *counts.entry(roll.outcome).or_insert(0) += 1;
-        }
-        Stats::for_query(query, counts)
+        Stats::for_query(query, self.counts.of(query))
     }
 }
 

@@ -25,6 +25,7 @@
 
 mod config;
 mod connect_error;
+mod counts;
 mod error;
 mod exec;
 mod iam;

@@ -5,6 +5,7 @@ use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
 
 use crate::Error;
+use crate::counts::{self, Trigger};
 
 /// One schema change.
 struct Migration {
@@ -30,6 +31,11 @@ enum Step {
         name: &'static str,
         columns: &'static str,
     },
+    /// `CREATE TRIGGER` for each trigger that does not exist yet.
+    Triggers(&'static [Trigger]),
+    /// Counts the rows written before the triggers, in chunks
+    /// ([`counts::backfill`]); safe to interrupt and to run again.
+    Backfill,
 }
 
 /// The tutorial's table, verbatim but for the engine and character set that a
@@ -132,6 +138,39 @@ const MIGRATIONS: &[Migration] = &[
             columns: "dice, rolled_by, outcome",
         },
     },
+    // Stats from counts (see `counts`). Rows already there read 0: not yet
+    // counted. An instant change on both servers, whatever the table's size.
+    Migration {
+        version: 9,
+        name: "add rolls.counted",
+        step: Step::Column {
+            table: "rolls",
+            name: "counted",
+            definition: "TINYINT UNSIGNED NOT NULL DEFAULT 0",
+        },
+    },
+    Migration {
+        version: 10,
+        name: "create dice_roll_counts",
+        step: Step::Sql(counts::CREATE_COUNTS),
+    },
+    Migration {
+        version: 11,
+        name: "count rolls with triggers",
+        step: Step::Triggers(counts::TRIGGERS),
+    },
+    // Only now, with the insert trigger in place, do new rows default to
+    // "counted by the trigger"; rows inserted before stay 0 for the backfill.
+    Migration {
+        version: 12,
+        name: "count new rolls by default",
+        step: Step::Sql("ALTER TABLE rolls ALTER COLUMN counted SET DEFAULT 1"),
+    },
+    Migration {
+        version: 13,
+        name: "count the rolls already there",
+        step: Step::Backfill,
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS dice_schema_migrations (
@@ -215,6 +254,15 @@ async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async
                     .await?;
             }
         }
+        Step::Triggers(triggers) => {
+            for trigger in triggers {
+                let made: Option<i64> = conn.exec_first(TRIGGER_EXISTS, (trigger.name,)).await?;
+                if made.unwrap_or(0) == 0 {
+                    conn.query_drop(trigger.create).await?;
+                }
+            }
+        }
+        Step::Backfill => counts::backfill(conn).await?,
     }
     conn.exec_drop(
         "INSERT INTO dice_schema_migrations (version, name) VALUES (?, ?)",
@@ -229,6 +277,9 @@ const COLUMN_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.columns \
 const INDEX_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.statistics \
      WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?";
 
+const TRIGGER_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.triggers \
+     WHERE trigger_schema = DATABASE() AND trigger_name = ?";
+
 /// Whether `query` counts anything named `name` on `table`.
 async fn exists(
     conn: &mut Conn,
@@ -241,7 +292,7 @@ async fn exists(
 }
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: u32 = 8;
+pub const LATEST_VERSION: u32 = 13;
 
 #[cfg(test)]
 mod tests {

@@ -74,25 +74,6 @@ pub(crate) fn kill(session: u32) -> String {
     format!("KILL CONNECTION {session}")
 }
 
-pub(crate) const STATS: &str = "SELECT outcome, COUNT(*) FROM rolls GROUP BY outcome";
-
-pub(crate) const STATS_BY_ACTOR: &str = concat!(
-    "SELECT outcome, COUNT(*) FROM rolls WHERE ",
-    by_actor!(),
-    " GROUP BY outcome"
-);
-
-/// Stats of one notation, by `idx_rolls_dice_rolled_by_outcome`. The column's
-/// collation is binary, so `=` is already exact.
-pub(crate) const STATS_BY_DICE: &str =
-    "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? GROUP BY outcome";
-
-pub(crate) const STATS_BY_DICE_AND_ACTOR: &str = concat!(
-    "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? AND ",
-    by_actor!(),
-    " GROUP BY outcome"
-);
-
 pub(crate) const KEY_INSERT: &str = "INSERT INTO dice_idempotency_keys \
      (scope, idem_key, request_hash, response) VALUES (?, ?, ?, ?)";
 

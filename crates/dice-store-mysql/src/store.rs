@@ -9,7 +9,7 @@ use dice_core::{
     Result, Roll, RollId, RollStore, RolledRequest, Stats, StatsQuery,
 };
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Row};
+use mysql_async::{Conn, Row, Value};
 
 use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
@@ -17,7 +17,7 @@ use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value, dice_value};
 use crate::plain::{self, PlainInsert};
 use crate::pools::Pools;
-use crate::{MysqlConfig, migrate, rows, sql};
+use crate::{MysqlConfig, counts, migrate, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -242,25 +242,30 @@ impl RollStore for MysqlStore {
         Ok(Page::from_overfetch(found, query.limit()))
     }
 
+    /// Reads the counts the triggers keep (see `counts`): a few rows per
+    /// outcome, however many rolls the table holds.
     async fn stats(&self, query: &StatsQuery) -> Result<Stats> {
-        let by = query.rolled_by().map(|actor| actor_value(Some(actor)));
-        let (statement, params) = match (query.dice().map(dice_value), by) {
-            (None, None) => (sql::STATS, vec![]),
-            (None, Some(name)) => (sql::STATS_BY_ACTOR, vec![name.clone(), name]),
-            (Some(dice), None) => (sql::STATS_BY_DICE, vec![dice]),
-            (Some(dice), Some(name)) => {
-                (sql::STATS_BY_DICE_AND_ACTOR, vec![dice, name.clone(), name])
-            }
-        };
-        let counts: Vec<(u32, u64)> = self
+        let scope = counts::scope(query.rolled_by().is_some(), query.dice().is_some());
+        let by = query
+            .rolled_by()
+            .map_or(Value::from(""), |a| Value::from(a.as_str()));
+        let dice = query.dice().map_or(Value::from(""), dice_value);
+        let params = vec![Value::from(scope), by, dice];
+        let sums: Vec<(u32, i64)> = self
             .run(|mut conn| {
                 let params = params.clone();
-                async move { Ok(conn.exec(statement, params).await?) }
+                async move { Ok(conn.exec(counts::STATS, params).await?) }
             })
             .await?;
-        let counts = counts
+        let counts = sums
             .into_iter()
-            .map(|(outcome, n)| (Outcome::new(outcome), n));
+            .map(|(outcome, n)| match u64::try_from(n) {
+                Ok(n) => Ok((Outcome::new(outcome), n)),
+                Err(_) => Err(StoreError::internal(format!(
+                    "the counts of outcome {outcome} add up to {n}, below zero"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Stats::for_query(query, counts))
     }
 }

@@ -27,6 +27,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dice_rolls;
+mod stats;
 mod suite;
 mod yield_now;
 
@@ -39,6 +40,9 @@ pub use dice_rolls::{
     stats_of_a_notation_count_only_its_rolls,
 };
 pub use futures_util::future::{BoxFuture, join, join_all};
+pub use stats::{
+    stats_count_concurrent_writers_once, stats_filters_match_names_and_notations_exactly,
+};
 pub use yield_now::yield_now;
 
 use crate::{

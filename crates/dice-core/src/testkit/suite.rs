@@ -31,6 +31,8 @@ macro_rules! __conformance_behaviours {
             rolls_without_dice_read_as_before,
             stats_of_a_notation_count_only_its_rolls,
             idempotent_replay_keeps_the_first_faces,
+            stats_filters_match_names_and_notations_exactly,
+            stats_count_concurrent_writers_once,
         }
     };
 }

@@ -15,6 +15,7 @@ use mysql_async::prelude::Queryable;
 
 use crate::{MysqlConfig, MysqlStore, Preset};
 
+pub mod counts;
 pub mod rds;
 pub mod server;
 

@@ -1,0 +1,208 @@
+//! The counts behind `stats` against the table they count, read at one moment,
+//! under real concurrency and real faults: writers through the store and
+//! beside it with plain SQL, connections killed mid-batch, and a backfill cut
+//! off halfway and run again.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use dice_core::IdempotencyKey;
+use dice_core::testkit::{batch, new_roll, server_roll};
+use dice_core::{RollStore, RolledRequest, StatsQuery};
+use dice_store_mysql::MysqlStore;
+use dice_store_mysql::testkit::counts::counts_and_rolls;
+use mysql_async::prelude::Queryable;
+use support::{TUTORIAL_DDL, TestDb, admin};
+
+/// Fails unless the counts equal the table, read in one snapshot.
+async fn assert_exact(db: &TestDb, when: &str) {
+    let mut conn = admin().await;
+    let (counts, table) = counts_and_rolls(&mut conn, &db.name).await;
+    conn.disconnect().await.unwrap();
+    assert!(!table.is_empty(), "{when}: the table has rows");
+    assert_eq!(counts, table, "{when}: counts and table differ");
+}
+
+/// Rolls through the store from `writers` tasks until `stop`: single rolls,
+/// batches and idempotent inserts. Failures are allowed (connections get
+/// killed); what matters is what the table and the counts say afterwards.
+fn store_writers(
+    store: &MysqlStore,
+    writers: u32,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..writers)
+        .map(|writer| {
+            let (store, stop) = (store.clone(), Arc::clone(stop));
+            tokio::spawn(async move {
+                let name = format!("w{}", writer % 5);
+                let mut round = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    round += 1;
+                    let roll = server_roll("2d6", &[1 + round % 6, 1 + writer % 6], Some(&name));
+                    let _ = match round % 3 {
+                        0 => store.insert(&roll, None).await.map(drop),
+                        1 => {
+                            let rolls =
+                                (0..20).map(|n| new_roll(1 + (n + round) % 12, Some(&name)));
+                            store.insert_batch(&batch(rolls), None).await.map(drop)
+                        }
+                        _ => {
+                            let key = IdempotencyKey::parse(format!("w{writer}-{round}")).unwrap();
+                            let request = RolledRequest::from(roll);
+                            store
+                                .insert_idempotent(&key, &request, None)
+                                .await
+                                .map(drop)
+                        }
+                    };
+                }
+            })
+        })
+        .collect()
+}
+
+/// Another program on the same table: the tutorial's insert, deletes of any
+/// row, updates of outcome, roller and notation.
+async fn sql_writer(database: String, stop: Arc<AtomicBool>) {
+    let mut conn = admin().await;
+    conn.query_drop(format!("USE `{database}`")).await.unwrap();
+    let mut round = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let statement = match round % 4 {
+            0 => format!(
+                "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES ({}, 'tutorial', NULL)",
+                round % 7
+            ),
+            1 => "DELETE FROM rolls ORDER BY RAND() LIMIT 3".to_owned(),
+            2 => "UPDATE rolls SET outcome = outcome + 1 ORDER BY RAND() LIMIT 2".to_owned(),
+            _ => "UPDATE rolls SET rolled_by = 'renamed', dice = NULL ORDER BY RAND() LIMIT 2"
+                .to_owned(),
+        };
+        // A deadlock with a store writer is an answer too; the next round goes on.
+        let _ = conn.query_drop(statement).await;
+    }
+    conn.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counts_stay_exact_while_sixteen_writers_insert_and_another_program_inserts_deletes_and_updates()
+ {
+    let db = TestDb::create().await;
+    let store = db.store().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = store_writers(&store, 16, &stop);
+    let sql = tokio::spawn(sql_writer(db.name.clone(), Arc::clone(&stop)));
+    for moment in 0..5 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_exact(&db, &format!("under load, look {moment}")).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    sql.await.unwrap();
+    assert_exact(&db, "after the load").await;
+    let all = store.stats(&StatsQuery::new()).await.unwrap();
+    assert_eq!(all.count, db.count_rolls().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counts_stay_exact_when_connections_are_killed_mid_batch() {
+    let db = TestDb::create().await;
+    let store = db.store().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = store_writers(&store, 8, &stop);
+    let mut killed = 0;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        killed += db.kill_connections().await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert!(killed >= 6, "connections were killed under load ({killed})");
+    assert_exact(&db, "after the kills").await;
+}
+
+/// The tutorial's table with `rows` rolls of its own, written before any
+/// migration: none of them is counted yet.
+async fn tutorial_table_with(db: &TestDb, rows: u32) {
+    db.exec(TUTORIAL_DDL).await;
+    db.exec("CREATE TABLE digits (d INT NOT NULL)").await;
+    db.exec("INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+        .await;
+    db.exec(&format!(
+        "INSERT INTO rolls (outcome, rolled_by, created_by) \
+         SELECT 1 + (a.d + 3 * b.d + 7 * c.d) % 6, CONCAT('p', c.d, d.d), 'tutorial' \
+         FROM digits a, digits b, digits c, digits d, digits e LIMIT {rows}"
+    ))
+    .await;
+    db.exec("DROP TABLE digits").await;
+}
+
+/// How many of the table's rows the backfill has counted so far.
+async fn backfilled(db: &TestDb) -> u64 {
+    let mut conn = admin().await;
+    let n: Option<u64> = conn
+        .query_first(format!(
+            "SELECT COUNT(*) FROM `{}`.rolls WHERE counted <> 0",
+            db.name
+        ))
+        .await
+        .unwrap_or(Some(0));
+    conn.disconnect().await.unwrap();
+    n.unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
+    let db = TestDb::create().await;
+    tutorial_table_with(&db, 60_000).await;
+    let first = tokio::spawn({
+        let config = db.config();
+        async move { MysqlStore::new(&config).migrate().await }
+    });
+    // Cut the migration off once some chunks, not all, are counted.
+    let mut seen = 0;
+    for _ in 0..2000 {
+        seen = backfilled(&db).await;
+        if seen > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    db.kill_connections().await;
+    assert!(first.await.unwrap().is_err(), "the first run was cut off");
+    let halfway = backfilled(&db).await;
+    assert!(
+        seen > 0 && halfway < 60_000,
+        "cut off halfway: {halfway} of 60000 counted"
+    );
+
+    // Meanwhile another program writes, deletes and updates, counted or not.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sql = tokio::spawn(sql_writer(db.name.clone(), Arc::clone(&stop)));
+    let again = MysqlStore::new(&db.config()).migrate().await.unwrap();
+    stop.store(true, Ordering::Relaxed);
+    sql.await.unwrap();
+    assert!(
+        again.contains(&dice_store_mysql::LATEST_VERSION),
+        "{again:?}"
+    );
+    assert_eq!(
+        backfilled(&db).await,
+        db.count_rolls().await,
+        "every row counted"
+    );
+    assert_exact(&db, "after the second run").await;
+    let store = db.store().await;
+    let all = store.stats(&StatsQuery::new()).await.unwrap();
+    assert_eq!(all.count, db.count_rolls().await);
+}

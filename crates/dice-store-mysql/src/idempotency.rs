@@ -10,7 +10,7 @@ use mysql_async::{Conn, TxOpts};
 use sha2::{Digest, Sha256};
 
 use crate::exec::OpError;
-use crate::insert::{IdStep, insert_rolls};
+use crate::insert::{IdStep, Rows, insert_rolls};
 use crate::sql;
 
 /// MySQL's "duplicate entry" error.
@@ -97,14 +97,17 @@ async fn try_claim(
     hash: &[u8],
 ) -> Result<Option<Recorded>, OpError> {
     let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    let rolls = insert_rolls(
-        &mut tx,
-        claim.request.rolls(),
-        claim.created_by,
-        None,
-        claim.id_step,
-    )
-    .await?;
+    let rows = Rows {
+        rolls: claim.request.rolls(),
+        created_by: claim.created_by,
+        token: None,
+    };
+    // One part in, one part out.
+    let rolls = insert_rolls(&mut tx, &[rows], claim.id_step)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let recorded = Recorded::matching(claim.request.request(), rolls)
         .ok_or_else(|| Error::internal("stored a different number of rolls than asked"))?;
     let response = serde_json::to_string(&recorded).map_err(Error::internal)?;

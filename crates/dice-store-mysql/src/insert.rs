@@ -10,41 +10,39 @@ use mysql_async::{Params, Value};
 use crate::exec::OpError;
 use crate::sql;
 
-/// Inserts `rolls` in one statement (atomic on its own, or part of the caller's
-/// transaction) and returns them as stored, in order. Every row carries `token`
-/// (NULL without one), by which [`plain`](crate::plain) finds them again.
+/// One caller's rows within an insert statement.
+pub(crate) struct Rows<'a> {
+    pub(crate) rolls: &'a [NewRoll],
+    pub(crate) created_by: Option<&'a Actor>,
+    /// The plain insert's token (see [`plain`](crate::plain)); `None` writes NULL.
+    pub(crate) token: Option<&'a RequestToken>,
+}
+
+/// Inserts every part's rolls in one statement (atomic on its own, or part of
+/// the caller's transaction) and returns each part's rolls as stored, in
+/// order. Every row carries its part's token, by which
+/// [`plain`](crate::plain) finds them again.
 ///
 /// `created_at` is stamped here, in UTC at whole seconds, and written with the
 /// rows: reading the server's default back would cost a second round trip on
 /// every insert. The statement is a "simple insert", for which InnoDB hands out
 /// consecutive ids in every lock mode, `id_step` (the session's
-/// `auto_increment_increment`) apart; `LAST_INSERT_ID()` is the first.
+/// `auto_increment_increment`) apart; `LAST_INSERT_ID()` is the first. The
+/// parts' rows follow each other in the statement, so their ids do too.
 pub(crate) async fn insert_rolls<Q: Queryable>(
     conn: &mut Q,
-    rolls: &[NewRoll],
-    created_by: Option<&Actor>,
-    token: Option<&RequestToken>,
+    parts: &[Rows<'_>],
     id_step: &IdStep,
-) -> Result<Vec<Roll>, OpError> {
-    let id_step = id_step.get(conn, rolls.len()).await?;
+) -> Result<Vec<Vec<Roll>>, OpError> {
+    let rows: usize = parts.iter().map(|part| part.rolls.len()).sum();
+    let id_step = id_step.get(conn, rows).await?;
     let created_at =
         Timestamp::now().ok_or_else(|| Error::internal("system clock outside 1970..=9999"))?;
-    let (year, month, day, hour, minute, second) = created_at.to_civil();
-    let created_at_value = Value::Date(year, month, day, hour, minute, second, 0);
-    let created_by_value = actor_value(created_by);
-    let token_value = token.map_or(Value::NULL, |token| Value::from(token.as_bytes()));
-    let mut params = Vec::with_capacity(rolls.len() * sql::INSERT_COLUMNS);
-    for roll in rolls {
-        params.push(Value::from(roll.outcome().get()));
-        params.push(actor_value(roll.rolled_by()));
-        params.push(created_by_value.clone());
-        params.push(created_at_value.clone());
-        params.push(token_value.clone());
-        params.push(roll.dice().map_or(Value::NULL, dice_value));
-        params.push(roll.faces().map_or(Value::NULL, faces_value));
-    }
     let result = conn
-        .exec_iter(sql::insert(rolls.len()), Params::Positional(params))
+        .exec_iter(
+            sql::insert(rows),
+            Params::Positional(params(parts, created_at)),
+        )
         .await?;
     let first_id = result.last_insert_id();
     result.drop_result().await?;
@@ -53,23 +51,55 @@ pub(crate) async fn insert_rolls<Q: Queryable>(
         .and_then(RollId::new)
         .ok_or_else(|| Error::internal("the insert reported no usable id"))?;
 
-    rolls
-        .iter()
-        .enumerate()
-        .map(|(index, roll)| {
-            let id = u64::from(first_id.get()) + id_step * index as u64;
+    let mut index = 0_u64;
+    let mut stored = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut rolls = Vec::with_capacity(part.rolls.len());
+        for roll in part.rolls {
+            let id = u64::from(first_id.get()) + id_step * index;
+            index += 1;
             let id = u32::try_from(id)
                 .ok()
                 .and_then(RollId::new)
                 .ok_or_else(|| Error::internal("the roll id range (INT UNSIGNED) is used up"))?;
-            Ok(roll.clone().into_roll(id, created_by.cloned(), created_at))
-        })
-        .collect()
+            rolls.push(
+                roll.clone()
+                    .into_roll(id, part.created_by.cloned(), created_at),
+            );
+        }
+        stored.push(rolls);
+    }
+    Ok(stored)
+}
+
+/// The statement's parameters: every part's rows, in order, in the columns of
+/// `sql::INSERT_HEAD`.
+fn params(parts: &[Rows<'_>], created_at: Timestamp) -> Vec<Value> {
+    let (year, month, day, hour, minute, second) = created_at.to_civil();
+    let created_at_value = Value::Date(year, month, day, hour, minute, second, 0);
+    let rows: usize = parts.iter().map(|part| part.rolls.len()).sum();
+    let mut params = Vec::with_capacity(rows * sql::INSERT_COLUMNS);
+    for part in parts {
+        let created_by_value = actor_value(part.created_by);
+        let token_value = part
+            .token
+            .map_or(Value::NULL, |token| Value::from(token.as_bytes()));
+        for roll in part.rolls {
+            params.push(Value::from(roll.outcome().get()));
+            params.push(actor_value(roll.rolled_by()));
+            params.push(created_by_value.clone());
+            params.push(created_at_value.clone());
+            params.push(token_value.clone());
+            params.push(roll.dice().map_or(Value::NULL, dice_value));
+            params.push(roll.faces().map_or(Value::NULL, faces_value));
+        }
+    }
+    params
 }
 
 /// A random name for the rows of one plain insert: 128 bits from the operating
 /// system, so no two inserts share one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct RequestToken([u8; 16]);
 
 impl RequestToken {
@@ -82,6 +112,13 @@ impl RequestToken {
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// A token as read back from the `request_token` column.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        <[u8; 16]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| Error::internal(format!("a request token of {} bytes", bytes.len())))
     }
 }
 

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod coalesce;
 mod config;
 mod connect_error;
 mod counts;

@@ -57,12 +57,25 @@ pub(crate) const LIST_BY_ACTOR: &str = concat!(
     " ORDER BY id DESC LIMIT ?"
 );
 
-/// The rows one plain insert wrote, found by its request token, in insert order.
-pub(crate) const BY_TOKEN: &str = concat!(
-    "SELECT ",
-    roll_columns!(),
-    " FROM rolls WHERE request_token = ? ORDER BY id"
-);
+/// Where [`by_tokens`] puts the request token: after the roll's columns.
+pub(crate) const TOKEN_COLUMN: usize = 7;
+
+/// The rows that the plain inserts with any of `tokens` request tokens wrote,
+/// in insert order, each followed by its token.
+pub(crate) fn by_tokens(tokens: usize) -> String {
+    let head = concat!(
+        "SELECT ",
+        roll_columns!(),
+        ", request_token FROM rolls WHERE request_token IN ("
+    );
+    let mut sql = String::with_capacity(head.len() + tokens * 3 + 16);
+    sql.push_str(head);
+    for token in 0..tokens {
+        sql.push_str(if token == 0 { "?" } else { ", ?" });
+    }
+    sql.push_str(") ORDER BY id");
+    sql
+}
 
 /// Whether a session is still there. Without the PROCESS privilege a user sees
 /// its own sessions only, which are the ones it asks about.
@@ -122,5 +135,17 @@ mod tests {
             super::insert(1),
             format!("{}{}", super::INSERT_HEAD, super::INSERT_ROW)
         );
+    }
+
+    #[test]
+    fn token_lookup_has_a_parameter_per_token_and_reads_the_token_last() {
+        let sql = super::by_tokens(3);
+        assert!(
+            sql.ends_with(
+                ", request_token FROM rolls WHERE request_token IN (?, ?, ?) ORDER BY id"
+            ),
+            "{sql}"
+        );
+        assert_eq!(super::by_tokens(1).matches('?').count(), 1);
     }
 }

@@ -11,11 +11,12 @@ use dice_core::{
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value};
 
+use crate::coalesce::{self, Lanes};
 use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
 use crate::insert::{IdStep, actor_value, dice_value};
-use crate::plain::{self, PlainInsert};
+use crate::plain::{self, Db};
 use crate::pools::Pools;
 use crate::{MysqlConfig, counts, migrate, rows, sql};
 
@@ -37,19 +38,43 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// absent. If the deadline passes first, the call fails with
 /// [`OutcomeUnknown`](dice_core::Error::OutcomeUnknown), never with
 /// `Unavailable` for rolls that may exist.
+///
+/// With [`MysqlConfig::coalesce`] (the server preset), plain inserts made
+/// while every connection is busy queue, and leave together as one multi-row
+/// `INSERT` when a connection frees; an insert that finds one free goes at
+/// once. Each caller is answered with its own rows, once committed, and each
+/// keeps its own request token: a combined statement whose reply is lost is
+/// settled as above; one refused for a transient reason is sent again, and
+/// one refused otherwise is sent again as each caller's part alone, so a bad
+/// row fails only its own caller.
 #[derive(Debug, Clone)]
 pub struct MysqlStore {
     shared: Arc<Shared>,
     deadline: Option<Instant>,
 }
 
+/// What clones of a store share, lanes included.
 #[derive(Debug)]
-struct Shared {
-    pools: Pools,
-    limits: Limits,
+pub(crate) struct Shared {
+    pub(crate) pools: Pools,
+    pub(crate) limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
-    id_step: IdStep,
+    pub(crate) id_step: IdStep,
+    /// Whether plain inserts are coalesced, in `lanes`.
+    coalesce: bool,
+    pub(crate) lanes: Lanes,
+}
+
+impl Shared {
+    /// Where plain inserts go.
+    pub(crate) fn db(&self) -> Db<'_> {
+        Db {
+            pools: &self.pools,
+            limits: &self.limits,
+            id_step: &self.id_step,
+        }
+    }
 }
 
 impl MysqlStore {
@@ -68,6 +93,8 @@ impl MysqlStore {
                 key_ttl: config.key_ttl,
                 last_purge: Mutex::new(Instant::now()),
                 id_step: IdStep::default(),
+                coalesce: config.coalesce,
+                lanes: Lanes::new(config.max_connections),
             }),
             deadline: None,
         }
@@ -181,18 +208,12 @@ impl RollStore for MysqlStore {
         rolls: &[NewRoll],
         created_by: Option<&Actor>,
     ) -> Result<Vec<Roll>> {
-        let insert = PlainInsert {
-            rolls,
-            created_by,
-            id_step: &self.shared.id_step,
-        };
-        plain::insert(
-            &self.shared.pools,
-            &self.shared.limits,
-            self.deadline,
-            &insert,
-        )
-        .await
+        // An empty insert has nothing to share a statement with.
+        if self.shared.coalesce && !rolls.is_empty() {
+            coalesce::insert(&self.shared, self.deadline, rolls, created_by).await
+        } else {
+            plain::insert(self.shared.db(), self.deadline, rolls, created_by).await
+        }
     }
 
     async fn insert_idempotent(

@@ -21,8 +21,11 @@ use support::{TestDb, admin};
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const QUERY_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Short time limits, and each insert its own statement: coalesced inserts
+/// under the same faults are in `coalesce.rs`.
 fn short_limits(config: MysqlConfig) -> MysqlConfig {
     config
+        .coalesce(false)
         .connect_timeout(CONNECT_TIMEOUT)
         .query_timeout(QUERY_TIMEOUT)
         .max_connections(8)

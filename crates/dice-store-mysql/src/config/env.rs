@@ -1,6 +1,7 @@
 //! Reading a [`MysqlConfig`] from environment variables, in the tutorial's names.
 
 use super::numbers::{NUMBERS, PORT};
+use super::switches::SWITCHES;
 use super::{Auth, MysqlConfig, Password, Preset, Tls};
 use crate::{Error, IamAuth};
 
@@ -23,8 +24,11 @@ impl MysqlConfig {
     /// `DB_NAME` (`dice`); then `DB_TLS` (`off`, `required` or `verify`, the last
     /// with `DB_TLS_CA` naming a PEM file), `DB_POOL_MAX` (1..=1000 connections),
     /// `DB_CONNECT_TIMEOUT` (0.001..=600 seconds, to the millisecond: `0.5`),
-    /// `DB_QUERY_TIMEOUT` (0.001..=3600 seconds, likewise) and
-    /// `DICE_IDEMPOTENCY_TTL` (1..=2592000 whole seconds).
+    /// `DB_QUERY_TIMEOUT` (0.001..=3600 seconds, likewise),
+    /// `DICE_IDEMPOTENCY_TTL` (1..=2592000 whole seconds) and `DB_COALESCE`
+    /// (`on` or `off`: whether plain inserts made while every connection is
+    /// busy go together, see [`MysqlConfig::coalesce`]; the preset's choice
+    /// when unset).
     ///
     /// `DB_AUTH` says how to log in: `password` (the default: `DB_PASS` or the
     /// URL's password, if any) or `iam`: IAM database authentication, with a
@@ -45,6 +49,11 @@ impl MysqlConfig {
         for number in NUMBERS {
             if let Some(text) = get(number.variable) {
                 number.set(&mut config, &text)?;
+            }
+        }
+        for switch in SWITCHES {
+            if let Some(text) = get(switch.variable) {
+                switch.set(&mut config, &text)?;
             }
         }
         if let Some(auth) = auth_from(&config, &get)? {
@@ -230,6 +239,26 @@ mod tests {
         assert_eq!(config.query_timeout, Duration::from_secs(4));
         assert_eq!(config.key_ttl, Duration::from_secs(60));
         assert_eq!(config.port, 3306, "a URL names its own port");
+    }
+
+    #[test]
+    fn db_coalesce_turns_coalescing_on_or_off_over_the_preset() {
+        let url = ("DATABASE_URL", "mysql://u@h/db");
+        assert!(!from(&[url]).unwrap().coalesce, "off in the Lambda preset");
+        assert!(from(&[url, ("DB_COALESCE", "on")]).unwrap().coalesce);
+        assert!(!from(&[url, ("DB_COALESCE", "off")]).unwrap().coalesce);
+        let server = |vars: &[(&str, &str)]| {
+            let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+            MysqlConfig::from_lookup(Preset::Server, |name| vars.get(name).map(|v| v.to_string()))
+        };
+        assert!(server(&[url]).unwrap().coalesce, "on in the server preset");
+        assert!(!server(&[url, ("DB_COALESCE", "off")]).unwrap().coalesce);
+        for bad in ["yes", "ON", "1", "true", "of"] {
+            assert_eq!(
+                message_for("DB_COALESCE", bad),
+                format!("DB_COALESCE must be on or off, not {bad:?}")
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod env;
 mod numbers;
+mod switches;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -34,9 +35,11 @@ pub enum Preset {
     /// connections, closed after 60 s idle by both ends (the server's
     /// `wait_timeout` too, since a frozen function cannot close them), so an
     /// idle function lets an auto-paused Aurora sleep. Short connect timeout.
+    /// No coalescing: there is nothing to coalesce with.
     Lambda,
     /// A long-running server with many requests in flight: 16 connections, kept
-    /// for 5 minutes idle.
+    /// for 5 minutes idle, and plain inserts coalesced
+    /// ([`MysqlConfig::coalesce`]).
     Server,
 }
 
@@ -95,6 +98,7 @@ pub struct MysqlConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) query_timeout: Duration,
     pub(crate) key_ttl: Duration,
+    pub(crate) coalesce: bool,
 }
 
 /// The variables [`MysqlConfig::from_env`] reads, in the tutorial's names.
@@ -116,6 +120,7 @@ pub const ENV_VARS: &[&str] = &[
     "DB_CONNECT_TIMEOUT",
     "DB_QUERY_TIMEOUT",
     "DICE_IDEMPOTENCY_TTL",
+    "DB_COALESCE",
 ];
 
 impl MysqlConfig {
@@ -127,9 +132,9 @@ impl MysqlConfig {
         database: impl Into<String>,
         preset: Preset,
     ) -> Self {
-        let (max_connections, idle_timeout, connect_timeout) = match preset {
-            Preset::Lambda => (2, Duration::from_secs(60), Duration::from_secs(5)),
-            Preset::Server => (16, Duration::from_secs(300), Duration::from_secs(10)),
+        let (max_connections, idle_timeout, connect_timeout, coalesce) = match preset {
+            Preset::Lambda => (2, Duration::from_secs(60), Duration::from_secs(5), false),
+            Preset::Server => (16, Duration::from_secs(300), Duration::from_secs(10), true),
         };
         Self {
             host: host.into(),
@@ -143,6 +148,7 @@ impl MysqlConfig {
             connect_timeout,
             query_timeout: Duration::from_secs(10),
             key_ttl: Duration::from_secs(24 * 60 * 60),
+            coalesce,
         }
     }
 
@@ -252,6 +258,18 @@ impl MysqlConfig {
     pub fn key_ttl(mut self, ttl: Duration) -> Self {
         let ttl = Duration::from_secs(ttl.as_secs());
         self.key_ttl = clamp(ttl, &numbers::KEY_TTL);
+        self
+    }
+
+    /// Whether plain inserts made while every connection is busy queue and go
+    /// together as one multi-row `INSERT` (on in the server preset, off in the
+    /// Lambda one). Each caller still gets its own rows and ids, only once
+    /// they are committed, and the truth when the statement fails; an insert
+    /// that finds a connection free goes at once, as without. There are as
+    /// many statements at once as the pool has connections.
+    #[must_use]
+    pub fn coalesce(mut self, on: bool) -> Self {
+        self.coalesce = on;
         self
     }
 

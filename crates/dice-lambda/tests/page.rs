@@ -97,14 +97,28 @@ async fn fill(browser: &Client, id: &str, value: &str) {
     input.send_keys(value).await.unwrap();
 }
 
+/// Clicks the element, trying again for up to 2 s while the page is still
+/// laying out (the list grows under the button) and something else is at its
+/// point, as a person would click again.
 async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    use fantoccini::error::{CmdError, ErrorStatus};
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let element = browser.find(Locator::Css(css)).await.unwrap();
+        match element.click().await {
+            Ok(()) => return,
+            Err(CmdError::Standard(err))
+                if Instant::now() < deadline
+                    && matches!(
+                        err.error,
+                        ErrorStatus::ElementClickIntercepted | ErrorStatus::StaleElementReference
+                    ) =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("clicking {css}: {err}"),
+        }
+    }
 }
 
 /// The histogram's bars: outcome to count.

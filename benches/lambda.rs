@@ -82,16 +82,7 @@ enum Function {
 impl Function {
     /// The Node baseline, with its npm package installed.
     fn node() -> Self {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node-baseline");
-        if !dir.join("node_modules").exists() {
-            let status = std::process::Command::new("npm")
-                .args(["ci", "--silent", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm runs (Node.js is needed for the baseline)");
-            assert!(status.success(), "npm ci in {}", dir.display());
-        }
-        Self::Node(dir)
+        Self::Node(dice_benches::node_baseline())
     }
 
     fn name(&self) -> &'static str {

@@ -62,3 +62,75 @@ pub async fn pooled_timings(
     }
     times
 }
+
+/// The Node.js baseline's folder (`benches/node-baseline`), with its npm
+/// package installed.
+///
+/// # Panics
+///
+/// When npm is missing or fails: the baseline cannot run without it.
+#[allow(clippy::expect_used)]
+pub fn node_baseline() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node-baseline");
+    if !dir.join("node_modules").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--silent", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm runs (Node.js is needed for the baseline)");
+        assert!(status.success(), "npm ci in {}", dir.display());
+    }
+    dir
+}
+
+/// Runs `mysqlslap` (Debian package `mariadb-client`): `queries` runs of
+/// `query` spread over `concurrency` connections, logged in as the user,
+/// password, host and port of `url`. Returns its average time for all queries.
+///
+/// # Panics
+///
+/// When `url` does not parse, or mysqlslap is missing or fails.
+#[allow(clippy::expect_used, clippy::panic)]
+pub async fn mysqlslap(
+    url: &str,
+    database: &str,
+    concurrency: usize,
+    queries: usize,
+    query: &str,
+) -> std::time::Duration {
+    let opts = mysql_async::Opts::from_url(url).expect("a mysql:// URL");
+    let mut command = tokio::process::Command::new("mysqlslap");
+    command
+        .arg("--no-defaults")
+        .arg("--protocol=tcp")
+        .arg(format!("--host={}", opts.ip_or_hostname()))
+        .arg(format!("--port={}", opts.tcp_port()))
+        .arg(format!("--user={}", opts.user().unwrap_or("root")))
+        .args(["--iterations=1", "--no-drop"])
+        .arg(format!("--create-schema={database}"))
+        .arg(format!("--concurrency={concurrency}"))
+        .arg(format!("--number-of-queries={queries}"))
+        .arg(format!("--query={query}"));
+    if let Some(password) = opts.pass().filter(|p| !p.is_empty()) {
+        command.arg(format!("--password={password}"));
+    }
+    let output = command
+        .output()
+        .await
+        .expect("mysqlslap runs (package mariadb-client)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let seconds = text
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Average number of seconds to run all queries:")
+        })
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected mysqlslap output: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    std::time::Duration::from_secs_f64(seconds)
+}

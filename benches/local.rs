@@ -1,9 +1,19 @@
 //! Load through `dice-local` with `wrk`, on MySQL and in memory, beside the same
-//! load on the raw handler in-process against the same database, in one run.
+//! load on the raw handler in-process against the same database, in one run;
+//! and two baselines on the same database in the same run: the tutorial's
+//! handler (`benches/node-baseline/handler.js`, a new connection per request)
+//! behind a minimal Node gateway (`gateway.js`) at 16 connections, and
+//! `mysqlslap -c 64` single-row inserts at 64.
 //!
 //! ```sh
-//! cargo bench -p dice-benches --bench local     # needs wrk (Debian package wrk)
+//! cargo bench -p dice-benches --bench local     # needs wrk, mysqlslap and Node.js
+//! DICE_BENCH_SECONDS=2 cargo bench -p dice-benches --bench local   # a quicker trial
 //! ```
+//!
+//! Reads `DICE_TEST_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), as
+//! the tests do; `mysqlslap` logs in with its user, password, host and port, the
+//! Node handler with its user, password and host (the tutorial's handler has no
+//! port setting). `DICE_BENCH_SECONDS` sets each load's length (default 5).
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -12,7 +22,7 @@
     missing_docs
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,12 +37,13 @@ use tokio::process::{Child, Command};
 
 const KEY: &str = "bench-key-0123456789";
 const CONNECTIONS: usize = 64;
-const SECONDS: u64 = 5;
+const NODE_CONNECTIONS: usize = 16;
 const POOL: &str = "16";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let local = dice_benches::build_release("dice-local");
+    let node = dice_benches::node_baseline();
     let script = std::env::temp_dir().join(format!("dice-wrk-{}.lua", std::process::id()));
     std::fs::write(
         &script,
@@ -41,25 +52,40 @@ async fn main() {
         ),
     )
     .unwrap();
-    println!("POST /prod/rolls, {CONNECTIONS} connections, {SECONDS} s each, one run\n");
+    println!("POST /prod/rolls, {} s each, one run\n", seconds());
 
     let db = TestDb::create().await;
     let (child, url) = start(
-        &local,
-        &[("DATABASE_URL", db.url().as_str()), ("DB_POOL_MAX", POOL)],
+        local_command(&local).envs([("DATABASE_URL", db.url().as_str()), ("DB_POOL_MAX", POOL)]),
+        "dice-local listening on ",
     )
     .await;
-    let on_mysql = wrk(&script, &url).await;
+    let on_mysql = wrk(&script, &url, CONNECTIONS).await;
+    let on_mysql_16 = wrk(&script, &url, NODE_CONNECTIONS).await;
     drop(child);
     let rows = db.count_rolls().await;
-    report("dice-local, MySQL (pool 16)", &on_mysql);
+    report("dice-local, MySQL (pool 16), 64 conns", &on_mysql);
+    report("dice-local, MySQL (pool 16), 16 conns", &on_mysql_16);
     println!(
-        "  rows in the table: {rows} (201 answers: {})\n",
-        on_mysql.requests - on_mysql.non_2xx
+        "  rows in the table: {rows} (201 answers: {})",
+        on_mysql.ok() + on_mysql_16.ok()
     );
+    let slap = slap_rate(&db, on_mysql.requests).await;
+    let (child, url) = start(
+        &mut node_command(&node, &db.url()),
+        "node gateway listening on ",
+    )
+    .await;
+    let on_node = wrk(&script, &url, NODE_CONNECTIONS).await;
+    drop(child);
+    report("tutorial's handler, Node gateway", &on_node);
+    println!();
 
-    let (child, url) = start(&local, &[]).await;
-    report("dice-local, in memory", &wrk(&script, &url).await);
+    let (child, url) = start(&mut local_command(&local), "dice-local listening on ").await;
+    report(
+        "dice-local, in memory, 64 conns",
+        &wrk(&script, &url, CONNECTIONS).await,
+    );
     drop(child);
     println!();
 
@@ -70,16 +96,98 @@ async fn main() {
     store.migrate().await.unwrap();
     raw_handler(store).await;
     let _ = std::fs::remove_file(script);
+
+    println!();
+    summary(&on_mysql_16, &on_node, &on_mysql, slap);
 }
 
-async fn start(binary: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {
-    let mut child = Command::new(binary)
+/// Each load's length: `DICE_BENCH_SECONDS`, 5 by default.
+fn seconds() -> u64 {
+    std::env::var("DICE_BENCH_SECONDS").map_or(5, |s| s.parse().expect("DICE_BENCH_SECONDS"))
+}
+
+/// The comparisons, one line each, counting only successful answers.
+fn summary(local_16: &Load, node_16: &Load, local_64: &Load, slap_64: f64) {
+    println!(
+        "16 connections: dice-local on MySQL {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms) vs the \
+         tutorial's handler behind a Node gateway {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms): \
+         {:.2}x (goal >= 5x)",
+        local_16.ok_rate(),
+        local_16.p50_ms,
+        local_16.p99_ms,
+        node_16.ok_rate(),
+        node_16.p50_ms,
+        node_16.p99_ms,
+        local_16.ok_rate() / node_16.ok_rate()
+    );
+    println!(
+        "64 connections: dice-local on MySQL {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms) vs \
+         mysqlslap -c 64 single-row inserts {slap_64:.0} inserts/s: {:.2}x (goal >= 2x)",
+        local_64.ok_rate(),
+        local_64.p50_ms,
+        local_64.p99_ms,
+        local_64.ok_rate() / slap_64
+    );
+}
+
+/// `mysqlslap -c 64`, as many single-row inserts as `inserts`, into the
+/// benchmark's table; returns rows added per second.
+async fn slap_rate(db: &TestDb, inserts: u64) -> f64 {
+    let query = format!(
+        "INSERT INTO `{}`.rolls (outcome, rolled_by, created_by) VALUES (6, NULL, NULL)",
+        db.name
+    );
+    let before = db.count_rolls().await;
+    let took = dice_benches::mysqlslap(
+        &db.url(),
+        &db.name,
+        CONNECTIONS,
+        (inserts as usize).max(CONNECTIONS * 100),
+        &query,
+    )
+    .await;
+    let added = db.count_rolls().await - before;
+    let rate = added as f64 / took.as_secs_f64();
+    println!(
+        "{:<38} {rate:>8.0} inserts/s ({added} inserts in {:.2} s)",
+        "mysqlslap -c 64, same table",
+        took.as_secs_f64()
+    );
+    rate
+}
+
+fn local_command(binary: &Path) -> Command {
+    let mut command = Command::new(binary);
+    command
         .args(["--port", "0", "--max-in-flight", "64"])
         .env_remove("DATABASE_URL")
         .env_remove("DB_HOST")
         .env("DICE_API_KEY", KEY)
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// The tutorial's handler behind `gateway.js`, configured as `lambda.rs`
+/// configures it, from the database URL.
+fn node_command(dir: &Path, url: &str) -> Command {
+    let opts = mysql_async::Opts::from_url(url).unwrap();
+    let mut command = Command::new("node");
+    command
+        .arg(dir.join("gateway.js"))
+        .current_dir(dir)
+        .env("PORT", "0")
+        .env("GATEWAY_API_KEY", KEY)
+        .env("DB_HOST", opts.ip_or_hostname())
+        .env("DB_USER", opts.user().unwrap_or("root"))
+        .env("DB_PASS", opts.pass().unwrap_or(""))
+        .env("DB_NAME", opts.db_name().unwrap_or("dice"));
+    command
+}
+
+/// Starts `command` and waits for the line that starts with `ready`, followed
+/// by the URL it serves.
+async fn start(command: &mut Command, ready: &str) -> (Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -87,11 +195,11 @@ async fn start(binary: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("dice-local listening on ") {
+        if let Some(url) = line.strip_prefix(ready) {
             return (child, url.split(' ').next().unwrap().to_owned());
         }
     }
-    panic!("dice-local did not start");
+    panic!("no {ready:?} line");
 }
 
 struct Load {
@@ -102,12 +210,24 @@ struct Load {
     non_2xx: u64,
 }
 
-async fn wrk(script: &PathBuf, url: &str) -> Load {
+impl Load {
+    /// Answers in 2xx.
+    fn ok(&self) -> u64 {
+        self.requests - self.non_2xx
+    }
+
+    /// Answers in 2xx per second.
+    fn ok_rate(&self) -> f64 {
+        self.rate * self.ok() as f64 / self.requests.max(1) as f64
+    }
+}
+
+async fn wrk(script: &PathBuf, url: &str, connections: usize) -> Load {
     let output = Command::new("wrk")
         .args([
             "-t2",
-            &format!("-c{CONNECTIONS}"),
-            &format!("-d{SECONDS}s"),
+            &format!("-c{connections}"),
+            &format!("-d{}s", seconds()),
             "--latency",
             "-s",
         ])
@@ -152,7 +272,7 @@ async fn wrk(script: &PathBuf, url: &str) -> Load {
 
 fn report(label: &str, load: &Load) {
     println!(
-        "{label:<32} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} not 2xx)",
+        "{label:<38} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} not 2xx)",
         load.rate, load.p50_ms, load.p99_ms, load.requests, load.non_2xx
     );
 }
@@ -167,7 +287,7 @@ async fn raw_handler(store: MysqlStore) {
         ..Options::default()
     }));
     let store = Arc::new(store);
-    let until = Instant::now() + Duration::from_secs(SECONDS);
+    let until = Instant::now() + Duration::from_secs(seconds());
     let started = Instant::now();
     let tasks: Vec<_> = (0..CONNECTIONS)
         .map(|_| {
@@ -189,7 +309,7 @@ async fn raw_handler(store: MysqlStore) {
     let rate = times.len() as f64 / started.elapsed().as_secs_f64();
     let mut at = |p: usize| ms(percentile(&mut times, p));
     report(
-        "raw handler in-process, MySQL",
+        "raw handler in-process, MySQL, 64 tasks",
         &Load {
             rate,
             p50_ms: at(50),

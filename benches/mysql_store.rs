@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Reads `DICE_BENCH_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), and
-//! creates and drops a database of its own.
+//! creates and drops a database of its own; `mysqlslap` (Debian package
+//! `mariadb-client`) logs in with the URL's user, password, host and port.
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -22,6 +23,8 @@ use dice_core::{Batch, NewRoll, Outcome, RollStore};
 use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Value};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 const SINGLE_INSERTS: usize = 1000;
 const CONCURRENT_INSERTS: usize = 8000;
@@ -72,31 +75,43 @@ fn roll(n: usize) -> NewRoll {
 
 const RAW_INSERT: &str = "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES (?, ?, ?)";
 
-/// One insert at a time: latency per insert. The three clients take turns
-/// insert by insert, so drift in the server's flush times hits all alike.
+/// The row `MysqlStore::insert` writes for a reported roll, spelled out: the
+/// same columns, a time stamp and a random 16-byte request token.
+const RAW_STORE_ROW: &str = "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token, dice, faces) VALUES (?, ?, ?, UTC_TIMESTAMP(), ?, NULL, NULL)";
+
+/// One insert at a time: latency per insert, all into the same migrated table,
+/// so whatever the schema does on an insert (indexes, triggers) it does for
+/// every client. The clients take turns insert by insert, so drift in the
+/// server's flush times hits all alike.
 async fn single_inserts(config: &MysqlConfig, url: &str) {
     let store = MysqlStore::connect(config).await.unwrap();
     let mut raw = mysql_async::Conn::from_url(url).await.unwrap();
-    // A second baseline: the driver's own pool, without a reset on return.
+    let mut same_row = mysql_async::Conn::from_url(url).await.unwrap();
+    // Another baseline: the driver's own pool, without a reset on return.
     let opts = mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(url).unwrap())
         .pool_opts(mysql_async::PoolOpts::default().with_reset_connection(false));
     let pool = mysql_async::Pool::new(opts);
-    let (mut ours, mut theirs, mut pooled) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rng = SmallRng::seed_from_u64(SINGLE_INSERTS as u64);
+    let mut times: [Vec<Duration>; 4] = Default::default();
     for n in 0..SINGLE_INSERTS {
         let outcome = (n % 6 + 1) as u32;
         // Rotate who goes first, so no client always follows the same one.
-        for turn in 0..3 {
+        for turn in 0..4 {
+            let client = (n + turn) % 4;
             let started = Instant::now();
-            match (n + turn) % 3 {
+            match client {
                 0 => {
                     store.insert(&roll(n), None).await.unwrap();
-                    ours.push(started.elapsed());
                 }
                 1 => {
                     raw.exec_drop(RAW_INSERT, (outcome, Value::NULL, Value::NULL))
                         .await
                         .unwrap();
-                    theirs.push(started.elapsed());
+                }
+                2 => {
+                    let token: [u8; 16] = rng.random();
+                    let params = (outcome, Value::NULL, Value::NULL, token.to_vec());
+                    same_row.exec_drop(RAW_STORE_ROW, params).await.unwrap();
                 }
                 _ => {
                     let mut conn = pool.get_conn().await.unwrap();
@@ -104,26 +119,35 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
                         .await
                         .unwrap();
                     drop(conn);
-                    pooled.push(started.elapsed());
                 }
             }
+            times[client].push(started.elapsed());
         }
     }
+    let [mut ours, mut theirs, mut same, mut pooled] = times;
     let (ours_mean, theirs_mean) = (mean(&ours), mean(&theirs));
-    println!("single insert, one at a time ({SINGLE_INSERTS} each, taking turns)");
+    let (ours_p50, theirs_p50, same_p50) = (p50(&mut ours), p50(&mut theirs), p50(&mut same));
+    println!("single insert, one at a time ({SINGLE_INSERTS} each, taking turns, same table)");
     println!(
         "  MysqlStore::insert        mean {:>8.3} ms  p50 {:>8.3} ms",
         ms(ours_mean),
-        ms(p50(&mut ours))
+        ms(ours_p50)
     );
     println!(
-        "  raw prepared INSERT       mean {:>8.3} ms  p50 {:>8.3} ms",
+        "  raw prepared INSERT       mean {:>8.3} ms  p50 {:>8.3} ms   (one connection)",
         ms(theirs_mean),
-        ms(p50(&mut theirs))
+        ms(theirs_p50)
     );
     println!(
-        "  ratio (ours / raw)        {:.3}x   goal <= 1.10x",
+        "  ratio (ours / raw), p50   {:.3}x   goal <= 1.10x   (of the means: {:.3}x)",
+        ms(ours_p50) / ms(theirs_p50),
         ms(ours_mean) / ms(theirs_mean)
+    );
+    println!(
+        "  (raw INSERT of the store's row, token and time: mean {:.3} ms, p50 {:.3} ms; ours / it, p50 {:.3}x)",
+        ms(mean(&same)),
+        ms(same_p50),
+        ms(ours_p50) / ms(same_p50)
     );
     println!(
         "  (raw INSERT through mysql_async's Pool: mean {:.3} ms, p50 {:.3} ms)\n",
@@ -131,6 +155,7 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
         ms(p50(&mut pooled))
     );
     raw.disconnect().await.unwrap();
+    same_row.disconnect().await.unwrap();
     pool.disconnect().await.unwrap();
     store.close().await.unwrap();
 }
@@ -155,7 +180,7 @@ async fn concurrent_inserts(config: &MysqlConfig, url: &str, database: &str, in_
     let ours = inserts as f64 / elapsed.as_secs_f64();
 
     let before = count(url).await;
-    let slap = mysqlslap(database, in_flight, inserts).await;
+    let slap = mysqlslap(url, database, in_flight, inserts).await;
     let slapped = count(url).await - before;
     let theirs = slapped as f64 / slap.as_secs_f64();
     println!("{in_flight} inserts in flight");
@@ -226,40 +251,12 @@ async fn batch_inserts(config: &MysqlConfig, url: &str) {
     store.close().await.unwrap();
 }
 
-async fn mysqlslap(database: &str, concurrency: usize, queries: usize) -> Duration {
+/// mysqlslap logged in as the URL says, single-row inserts of the tutorial's shape.
+async fn mysqlslap(url: &str, database: &str, concurrency: usize, queries: usize) -> Duration {
     let query = format!(
         "INSERT INTO {database}.rolls (outcome, rolled_by, created_by) VALUES (6, NULL, NULL)"
     );
-    let output = tokio::process::Command::new("mysqlslap")
-        .args([
-            "--no-defaults",
-            "-h127.0.0.1",
-            "-uroot",
-            "--iterations=1",
-            "--no-drop",
-        ])
-        .arg(format!("--create-schema={database}"))
-        .arg(format!("--concurrency={concurrency}"))
-        .arg(format!("--number-of-queries={queries}"))
-        .arg(format!("--query={query}"))
-        .output()
-        .await
-        .expect("mysqlslap runs (package mariadb-client)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let seconds = text
-        .lines()
-        .find_map(|line| {
-            line.trim()
-                .strip_prefix("Average number of seconds to run all queries:")
-        })
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "unexpected mysqlslap output: {text}{}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-    Duration::from_secs_f64(seconds)
+    dice_benches::mysqlslap(url, database, concurrency, queries, &query).await
 }
 
 async fn count(url: &str) -> u64 {

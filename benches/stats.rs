@@ -1,0 +1,387 @@
+//! `MysqlStore::stats` on a table of 10,000 rolls and on one of 10,000,000,
+//! beside the `GROUP BY` the store sent before it kept counts, run raw on the
+//! same big table in the same run.
+//!
+//! ```sh
+//! cargo bench -p dice-benches --bench stats
+//! DICE_BENCH_ROWS=1000000 cargo bench -p dice-benches --bench stats   # a quicker trial
+//! ```
+//!
+//! Reads `DICE_TEST_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), as
+//! the tests do, and makes two throwaway databases there (`TestDb`), dropped at
+//! the end or on a panic. The big one takes about 1.5 GB of InnoDB files while
+//! it lives. `DICE_BENCH_ROWS` sets the big table's size (default 10,000,000),
+//! `DICE_BENCH_STATS_CALLS` the calls timed per measure (default 50) and
+//! `DICE_BENCH_STATS_SECONDS` the most time one measure may take (default 60; it
+//! stops there after at least 5 calls, which only the slow `GROUP BY`s reach).
+//!
+//! How each table is made, the path of a real upgrade: a big table that exists
+//! before the store's new schema does.
+//!
+//! 1. The tutorial's `rolls` table with the columns `migrate()` has added by
+//!    version 8 (`request_token`, `dice`, `faces`), created by hand without
+//!    secondary indexes.
+//! 2. Filled by `INSERT ... SELECT` from a cross join of a 10-row `digits` table,
+//!    in statements of at most 1,000,000 rows (n = 0, 1, ...). Every value is a
+//!    function of n, so both tables hold the same first rows: `rolled_by` is
+//!    `player` and `CRC32(n) MOD 10000` (about 1000 rolls each at 10M); by a
+//!    second hash, a fifth each of `1d6`, `2d6`, `3d6`, `1d20` with faces and an
+//!    outcome in range, and a fifth reported without dice (`dice` NULL, 1 to 6).
+//! 3. Today's three indexes built on the full table, named as `migrate()`
+//!    names them, so it finds them.
+//! 4. `MysqlStore::migrate()`, timed: it records versions 1 to 8 without work
+//!    (the table has their columns and indexes) and applies whatever later
+//!    versions do to an existing table, such as filling a table of counts.
+//!
+//! About a minute for the fill of 10,000,000 rows and as much for the indexes
+//! on a 2-core machine.
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::time::{Duration, Instant};
+
+use dice_benches::{ms, percentile};
+use dice_core::{Actor, Dice, RollStore, Stats, StatsQuery};
+use dice_store_mysql::MysqlStore;
+use dice_store_mysql::testkit::TestDb;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Params, Value};
+
+const SMALL_ROWS: u64 = 10_000;
+const CHUNK: u64 = 1_000_000;
+const MIN_CALLS: usize = 5;
+
+// The statements `MysqlStore::stats` sent before it kept counts, verbatim from
+// `sql.rs` as they were then: the baseline.
+const BASELINE_STATS: &str = "SELECT outcome, COUNT(*) FROM rolls GROUP BY outcome";
+const BASELINE_STATS_BY_ACTOR: &str = "SELECT outcome, COUNT(*) FROM rolls WHERE rolled_by = ? AND CAST(rolled_by AS BINARY) = CAST(? AS BINARY) GROUP BY outcome";
+const BASELINE_STATS_BY_DICE: &str =
+    "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? GROUP BY outcome";
+const BASELINE_STATS_BY_DICE_AND_ACTOR: &str = "SELECT outcome, COUNT(*) FROM rolls WHERE dice = ? AND rolled_by = ? AND CAST(rolled_by AS BINARY) = CAST(? AS BINARY) GROUP BY outcome";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let big_rows = env_number("DICE_BENCH_ROWS", 10_000_000);
+    let calls = env_number("DICE_BENCH_STATS_CALLS", 50) as usize;
+    let budget = Duration::from_secs(env_number("DICE_BENCH_STATS_SECONDS", 60));
+    println!("MysqlStore::stats at {SMALL_ROWS} and {big_rows} rows, one run\n");
+    let small = Table::make(SMALL_ROWS).await;
+    let big = Table::make(big_rows).await;
+    println!();
+
+    let player = small.first_player().await;
+    let two_d6 = Dice::parse("2d6").unwrap();
+    let actor = Actor::parse(player.clone()).unwrap();
+    let measures = [
+        Measure {
+            name: "/stats".to_owned(),
+            query: StatsQuery::new(),
+            sql: BASELINE_STATS,
+            params: vec![],
+        },
+        Measure {
+            name: format!("?rolled_by={player}"),
+            query: StatsQuery::new().by(actor.clone()),
+            sql: BASELINE_STATS_BY_ACTOR,
+            params: vec![player.clone().into(), player.clone().into()],
+        },
+        Measure {
+            name: "?dice=2d6".to_owned(),
+            query: StatsQuery::new().of(two_d6.clone()),
+            sql: BASELINE_STATS_BY_DICE,
+            params: vec!["2d6".into()],
+        },
+        Measure {
+            name: format!("?dice=2d6&rolled_by={player}"),
+            query: StatsQuery::new().of(two_d6).by(actor),
+            sql: BASELINE_STATS_BY_DICE_AND_ACTOR,
+            params: vec!["2d6".into(), player.clone().into(), player.into()],
+        },
+    ];
+    let mut lines = Vec::new();
+    for measure in &measures {
+        lines.push(measure.run(&small, &big, calls, budget).await);
+    }
+    print_table(big_rows, &lines);
+    small.close().await;
+    big.close().await;
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |v| {
+        v.replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+    })
+}
+
+/// A filled, migrated table in a database of its own.
+struct Table {
+    db: TestDb,
+    store: MysqlStore,
+}
+
+impl Table {
+    async fn make(rows: u64) -> Self {
+        let db = TestDb::create().await;
+        let mut conn = Conn::from_url(db.url()).await.unwrap();
+        conn.query_drop(OLD_ROLLS).await.unwrap();
+        let started = Instant::now();
+        fill(&mut conn, rows).await;
+        let filled = started.elapsed();
+        let started = Instant::now();
+        for index in TODAYS_INDEXES {
+            conn.query_drop(index).await.unwrap();
+        }
+        let indexed = started.elapsed();
+        conn.disconnect().await.unwrap();
+        // Stats of the big table through the old statements take seconds.
+        let config = db.config().query_timeout(Duration::from_secs(600));
+        let store = MysqlStore::connect(&config).await.unwrap();
+        let started = Instant::now();
+        let applied = store.migrate().await.unwrap();
+        let migrated = started.elapsed();
+        println!(
+            "{rows:>10} rows: filled in {:.1} s, today's indexes built in {:.1} s, \
+             MysqlStore::migrate() in {:.2} s (versions {applied:?})",
+            filled.as_secs_f64(),
+            indexed.as_secs_f64(),
+            migrated.as_secs_f64()
+        );
+        Self { db, store }
+    }
+
+    /// The player of the first row, whom both tables have.
+    async fn first_player(&self) -> String {
+        let mut conn = Conn::from_url(self.db.url()).await.unwrap();
+        let name: Option<String> = conn
+            .query_first("SELECT rolled_by FROM rolls ORDER BY id LIMIT 1")
+            .await
+            .unwrap();
+        conn.disconnect().await.unwrap();
+        name.unwrap()
+    }
+
+    async fn close(self) {
+        self.store.close().await.unwrap();
+        drop(self.db);
+    }
+}
+
+/// The tutorial's table with the columns of schema version 8, without its
+/// secondary indexes, which are quicker to build once the rows are in.
+const OLD_ROLLS: &str = "CREATE TABLE rolls (
+  `id`    INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  `outcome` INT UNSIGNED NOT NULL,
+  `rolled_by` VARCHAR(60),
+  `created_by` VARCHAR(60),
+  `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `request_token` BINARY(16) NULL,
+  `dice` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  `faces` TEXT CHARACTER SET ascii COLLATE ascii_bin NULL,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+/// The indexes of schema version 8, as `migrate()` names them.
+const TODAYS_INDEXES: [&str; 3] = [
+    "CREATE INDEX idx_rolls_rolled_by_id ON rolls (rolled_by, id)",
+    "CREATE INDEX idx_rolls_request_token ON rolls (request_token)",
+    "CREATE INDEX idx_rolls_dice_rolled_by_outcome ON rolls (dice, rolled_by, outcome)",
+];
+
+/// Rows n = 0 .. `rows` - 1, in statements of at most `CHUNK` rows.
+async fn fill(conn: &mut Conn, rows: u64) {
+    conn.query_drop(
+        "CREATE TABLE digits (d TINYINT UNSIGNED NOT NULL PRIMARY KEY);
+         INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)",
+    )
+    .await
+    .unwrap();
+    let mut start = 0;
+    while start < rows {
+        let len = CHUNK.min(rows - start);
+        conn.query_drop(fill_sql(start, len)).await.unwrap();
+        start += len;
+    }
+    conn.query_drop("DROP TABLE digits").await.unwrap();
+}
+
+/// One `INSERT ... SELECT` of rows `start` .. `start + len`: n from as many
+/// copies of `digits` as `len - 1` has digits, the values from two hashes of n.
+fn fill_sql(start: u64, len: u64) -> String {
+    let places = (len.max(2) - 1).to_string().len();
+    let tables: Vec<String> = (0..places).map(|p| format!("digits d{p}")).collect();
+    let number: Vec<String> = (0..places)
+        .map(|p| format!("d{p}.d * {}", 10u64.pow(p as u32)))
+        .collect();
+    format!(
+        "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, dice, faces)
+         SELECT CASE kind WHEN 0 THEN f1 WHEN 1 THEN f1 + f2 WHEN 2 THEN f1 + f2 + f3
+                          WHEN 3 THEN f20 ELSE f1 END,
+                CONCAT('player', player), NULL, FROM_UNIXTIME(1500000000 + n * 3),
+                ELT(kind + 1, '1d6', '2d6', '3d6', '1d20'),
+                CASE kind WHEN 0 THEN CONCAT('[', f1, ']')
+                          WHEN 1 THEN CONCAT('[', f1, ',', f2, ']')
+                          WHEN 2 THEN CONCAT('[', f1, ',', f2, ',', f3, ']')
+                          WHEN 3 THEN CONCAT('[', f20, ']') END
+         FROM (SELECT n, player, h MOD 5 AS kind, 1 + (h DIV 5) MOD 6 AS f1,
+                      1 + (h DIV 30) MOD 6 AS f2, 1 + (h DIV 180) MOD 6 AS f3,
+                      1 + (h DIV 5) MOD 20 AS f20
+               FROM (SELECT n, CRC32(n) MOD 10000 AS player, CRC32(CONCAT('roll', n)) AS h
+                     FROM (SELECT {start} + {number} AS n FROM {tables}) AS seq
+                     WHERE n < {end}) AS hashed) AS parts",
+        number = number.join(" + "),
+        tables = tables.join(", "),
+        end = start + len,
+    )
+}
+
+/// One kind of stats call, through the store and as the old statement.
+struct Measure {
+    name: String,
+    query: StatsQuery,
+    sql: &'static str,
+    params: Vec<Value>,
+}
+
+/// p50 and p90 of a series of calls.
+#[derive(Clone, Copy)]
+struct Timing {
+    p50: Duration,
+    p90: Duration,
+    calls: usize,
+}
+
+impl Timing {
+    fn of(mut samples: Vec<Duration>) -> Self {
+        Self {
+            p50: percentile(&mut samples, 50),
+            p90: percentile(&mut samples, 90),
+            calls: samples.len(),
+        }
+    }
+}
+
+struct Line {
+    name: String,
+    count: u64,
+    small: Timing,
+    big: Timing,
+    group_by: Timing,
+}
+
+impl Measure {
+    async fn run(&self, small: &Table, big: &Table, calls: usize, budget: Duration) -> Line {
+        // One untimed call each, so every series starts with warm caches.
+        small.store.stats(&self.query).await.unwrap();
+        let mut times = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let started = Instant::now();
+            small.store.stats(&self.query).await.unwrap();
+            times.push(started.elapsed());
+        }
+        let small_timing = Timing::of(times);
+
+        let mut raw = Conn::from_url(big.db.url()).await.unwrap();
+        let stats = big.store.stats(&self.query).await.unwrap();
+        let raw_count = self.group_by(&mut raw).await;
+        assert_eq!(
+            stats.count, raw_count,
+            "{}: the store and GROUP BY count alike",
+            self.name
+        );
+        // The store and the old statement take turns, so drift in the server
+        // hits both alike.
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let started = Instant::now();
+        while ours.len() < calls && (ours.len() < MIN_CALLS || started.elapsed() < budget) {
+            let t = Instant::now();
+            let _: Stats = big.store.stats(&self.query).await.unwrap();
+            ours.push(t.elapsed());
+            let t = Instant::now();
+            self.group_by(&mut raw).await;
+            theirs.push(t.elapsed());
+        }
+        raw.disconnect().await.unwrap();
+        Line {
+            name: self.name.clone(),
+            count: stats.count,
+            small: small_timing,
+            big: Timing::of(ours),
+            group_by: Timing::of(theirs),
+        }
+    }
+
+    /// The old statement, its rows read as the store read them; returns the count.
+    async fn group_by(&self, conn: &mut Conn) -> u64 {
+        let rows: Vec<(u32, u64)> = conn
+            .exec(self.sql, Params::Positional(self.params.clone()))
+            .await
+            .unwrap();
+        rows.iter().map(|(_, n)| n).sum()
+    }
+}
+
+fn print_table(big_rows: u64, lines: &[Line]) {
+    println!(
+        "{:<34} {:>9} {:>19} {:>19} {:>8} {:>19} {:>10}",
+        "query",
+        "rolls@big",
+        "store 10k p50/p90",
+        format!("store {} p50/p90", short(big_rows)),
+        "big/10k",
+        "GROUP BY p50/p90",
+        "store/GB"
+    );
+    for line in lines {
+        println!(
+            "{:<34} {:>9} {:>19} {:>19} {:>7.2}x {:>19} {:>10.4}",
+            line.name,
+            line.count,
+            pair(line.small),
+            pair(line.big),
+            ms(line.big.p50) / ms(line.small.p50),
+            pair(line.group_by),
+            ms(line.big.p50) / ms(line.group_by.p50),
+        );
+    }
+    println!(
+        "\ngoals: big/10k <= 2x (p50 at {big_rows} rows over p50 at {SMALL_ROWS}); \
+         store/GB <= 0.01 (store p50 over the GROUP BY's p50, same table)"
+    );
+    let samples: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: {}/{}/{}",
+                l.name, l.small.calls, l.big.calls, l.group_by.calls
+            )
+        })
+        .collect();
+    println!("calls timed (10k/big/GROUP BY): {}", samples.join("; "));
+}
+
+fn pair(timing: Timing) -> String {
+    format!("{:.3}/{:.3} ms", ms(timing.p50), ms(timing.p90))
+}
+
+fn short(rows: u64) -> String {
+    match rows {
+        r if r >= 1_000_000 && r % 1_000_000 == 0 => format!("{}M", r / 1_000_000),
+        r if r >= 1000 && r % 1000 == 0 => format!("{}k", r / 1000),
+        r => r.to_string(),
+    }
+}

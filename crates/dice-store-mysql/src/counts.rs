@@ -4,8 +4,8 @@
 //! # The table
 //!
 //! One row per (scope, `rolled_by`, `dice`, outcome, slot) holds a count `n`.
-//! Each roll is counted in four scopes, one per filter `GET /stats` offers, so
-//! that every stats query reads only the rows of its own filter:
+//! Each roll is counted in up to four scopes, one per filter `GET /stats`
+//! offers, so that every stats query reads only the rows of its own filter:
 //!
 //! | scope | `rolled_by` | `dice` | answers |
 //! |---|---|---|---|
@@ -16,8 +16,9 @@
 //!
 //! Keys are bytes (`VARBINARY`): `rolled_by` as UTF-8, so a name matches
 //! exactly (case, accents, trailing spaces) whatever `rolls.rolled_by`'s
-//! collation; NULL (no roller, no notation) is stored as `''`, which no query
-//! asks for.
+//! collation. A roll without a roller is counted in no roller's scope, one
+//! without a notation in no notation's (no query asks for them), so the
+//! tutorial's rolls cost one count each, not four.
 //!
 //! Each count is spread over 32 rows ("slots") by the writer's session id:
 //! concurrent sessions add to different rows, so inserts do not queue behind
@@ -33,6 +34,14 @@
 //! its counts with it. `TRUNCATE TABLE rolls` fires no trigger: truncate
 //! `dice_roll_counts` with it, or delete instead.
 //!
+//! The one exception is the store's own larger multi-row inserts (batches,
+//! and plain inserts coalesced under load): a trigger costs about 10 µs per
+//! count a row takes, most of a multi-row insert's time, where the same
+//! counts summed per key are one small upsert. When a statement's rows take
+//! 16 counts or more (`insert::counting`), they are written with `counted` =
+//! 2, which the insert trigger passes over, and [`add`] counts them in the
+//! same transaction. Deletes and updates of them are the triggers' again.
+//!
 //! `rolls.counted` says whether a row is in the counts; it belongs to this
 //! machinery, and other programs leave it to its default:
 //!
@@ -40,19 +49,25 @@
 //! |---|---|
 //! | 0 | was written before counting began: the backfill has yet to add it |
 //! | 1 | was counted by the insert trigger (the default for new rows) |
-//! | 2 | was counted by the statement that wrote it, in its transaction |
+//! | 2 | was counted by its writer, in the transaction that wrote it |
 //! | 3 | is being added by the backfill (seen only inside its transaction) |
 //!
 //! # Backfill
 //!
 //! Rows written before the triggers existed have `counted` = 0. The
 //! migration ([`backfill`]) adds them chunk by chunk, each chunk one short
-//! transaction that locks only its own rows: it marks them 3, adds their counts from a `GROUP BY`, and marks them
-//! counted. An interrupted run leaves whole chunks done or not; running it
-//! again goes on where it stopped. Writers wait at most for one chunk.
+//! transaction that locks only its own rows: it marks them 3, adds their
+//! counts from a `GROUP BY`, and marks them counted. An interrupted run
+//! leaves whole chunks done or not; running it again goes on where it
+//! stopped. Writers wait at most for one chunk.
 
+use std::collections::BTreeMap;
+
+use dice_core::Roll;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, TxOpts};
+use mysql_async::{Conn, Params, TxOpts, Value};
+
+use crate::sql;
 
 /// The counts table. `n` is signed: one slot may go below zero.
 pub(crate) const CREATE_COUNTS: &str = "CREATE TABLE IF NOT EXISTS dice_roll_counts (
@@ -65,44 +80,87 @@ pub(crate) const CREATE_COUNTS: &str = "CREATE TABLE IF NOT EXISTS dice_roll_cou
   PRIMARY KEY (scope, rolled_by, dice, outcome, slot)
 ) ENGINE=InnoDB";
 
-/// Adds `$delta` to the four counts of the row `$row` (`NEW` or `OLD`) of a
-/// trigger. One statement, so one source of the keys for every trigger.
+/// The key of a row's roller in the counts, from its column in a trigger
+/// (`NEW` or `OLD`) or a query (`r`): its UTF-8 bytes.
+macro_rules! by_key {
+    ($row:literal) => {
+        concat!(
+            "CAST(CONVERT(",
+            $row,
+            ".rolled_by USING utf8mb4) AS BINARY)"
+        )
+    };
+}
+
+/// One count's values for the row `$row` of a trigger, in scope `$scope`.
+macro_rules! count_value {
+    ($scope:literal, $by:expr, $dice:expr, $row:literal, $delta:literal) => {
+        concat!(
+            "(",
+            $scope,
+            ", ",
+            $by,
+            ", ",
+            $dice,
+            ", ",
+            $row,
+            ".outcome, CONNECTION_ID() % 32, ",
+            $delta,
+            ")"
+        )
+    };
+}
+
+/// One upsert of the counts `$values` (each `count_value!`) by `$delta`.
+macro_rules! upsert {
+    ($delta:literal, $first:expr $(, $values:expr)*) => {
+        concat!(
+            "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) VALUES ",
+            $first,
+            $(", ", $values,)*
+            " ON DUPLICATE KEY UPDATE n = n + (", $delta, "); "
+        )
+    };
+}
+
+/// Adds `$delta` to the counts of the row `$row` (`NEW` or `OLD`) of a
+/// trigger: scope 0 always, the roller's scopes when it has a roller, the
+/// notation's when it has a notation ([`keys`] in Rust). One statement per
+/// case, since a trigger's cost is mostly per statement.
 macro_rules! count_row {
     ($row:literal, $delta:literal) => {
         concat!(
-            "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) VALUES ",
-            "(0, '', '', ",
+            "IF ",
             $row,
-            ".outcome, CONNECTION_ID() % 32, ",
-            $delta,
-            "), ",
-            "(1, COALESCE(CAST(CONVERT(",
+            ".rolled_by IS NULL AND ",
             $row,
-            ".rolled_by USING utf8mb4) AS BINARY), ''), '', ",
+            ".dice IS NULL THEN ",
+            upsert!($delta, count_value!("0", "''", "''", $row, $delta)),
+            "ELSEIF ",
             $row,
-            ".outcome, CONNECTION_ID() % 32, ",
-            $delta,
-            "), ",
-            "(2, '', COALESCE(",
+            ".dice IS NULL THEN ",
+            upsert!(
+                $delta,
+                count_value!("0", "''", "''", $row, $delta),
+                count_value!("1", by_key!($row), "''", $row, $delta)
+            ),
+            "ELSEIF ",
             $row,
-            ".dice, ''), ",
-            $row,
-            ".outcome, CONNECTION_ID() % 32, ",
-            $delta,
-            "), ",
-            "(3, COALESCE(CAST(CONVERT(",
-            $row,
-            ".rolled_by USING utf8mb4) AS BINARY), ''), ",
-            "COALESCE(",
-            $row,
-            ".dice, ''), ",
-            $row,
-            ".outcome, CONNECTION_ID() % 32, ",
-            $delta,
-            ") ",
-            "ON DUPLICATE KEY UPDATE n = n + (",
-            $delta,
-            ")"
+            ".rolled_by IS NULL THEN ",
+            upsert!(
+                $delta,
+                count_value!("0", "''", "''", $row, $delta),
+                count_value!("2", "''", concat!($row, ".dice"), $row, $delta)
+            ),
+            "ELSE ",
+            upsert!(
+                $delta,
+                count_value!("0", "''", "''", $row, $delta),
+                count_value!("1", by_key!($row), "''", $row, $delta),
+                count_value!("2", "''", concat!($row, ".dice"), $row, $delta),
+                count_value!("3", by_key!($row), concat!($row, ".dice"), $row, $delta)
+            ),
+            "END IF"
         )
     };
 }
@@ -141,8 +199,10 @@ const ON_UPDATE: &str = concat!(
     "IF OLD.counted = 0 THEN ",
     count_row!("NEW", "1"),
     "; SET NEW.counted = 1; ",
-    "ELSEIF NOT (NEW.outcome <=> OLD.outcome AND NEW.rolled_by <=> OLD.rolled_by ",
-    "AND NEW.dice <=> OLD.dice) THEN ",
+    // Bytes, not the column's collation: a change of case or trailing space
+    // is another roller.
+    "ELSEIF NOT (NEW.outcome <=> OLD.outcome AND NEW.dice <=> OLD.dice ",
+    "AND CAST(NEW.rolled_by AS BINARY) <=> CAST(OLD.rolled_by AS BINARY)) THEN ",
     count_row!("OLD", "-1"),
     "; ",
     count_row!("NEW", "1"),
@@ -174,16 +234,24 @@ const ID_RANGE: &str = "SELECT MIN(id), MAX(id) FROM rolls";
 const MARK_BACKFILLING: &str =
     "UPDATE rolls SET counted = 3 WHERE id BETWEEN ? AND ? AND counted = 0";
 
-/// The counts of the chunk's rows being added, in all four scopes at once.
-const ADD_BACKFILLING: &str = "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) \
-     SELECT s.scope, \
-       CASE WHEN s.scope IN (1, 3) THEN COALESCE(CAST(CONVERT(r.rolled_by USING utf8mb4) AS BINARY), '') ELSE '' END AS by_key, \
-       CASE WHEN s.scope IN (2, 3) THEN COALESCE(r.dice, '') ELSE '' END AS dice_key, \
-       r.outcome, CONNECTION_ID() % 32, COUNT(*) \
-     FROM rolls r CROSS JOIN (SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s \
-     WHERE r.id BETWEEN ? AND ? AND r.counted = 3 \
-     GROUP BY s.scope, by_key, dice_key, r.outcome \
-     ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+/// The counts of the chunk's rows being added, in all four scopes at once,
+/// each row in the scopes its roller and notation give it (as `count_row!`).
+const ADD_BACKFILLING: &str = concat!(
+    "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) ",
+    "SELECT s.scope, ",
+    "CASE WHEN s.scope IN (1, 3) THEN ",
+    by_key!("r"),
+    " ELSE '' END AS by_key, ",
+    "CASE WHEN s.scope IN (2, 3) THEN r.dice ELSE '' END AS dice_key, ",
+    "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
+    "FROM rolls r CROSS JOIN ",
+    "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
+    "WHERE r.id BETWEEN ? AND ? AND r.counted = 3 ",
+    "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
+    "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
+    "GROUP BY s.scope, by_key, dice_key, r.outcome ",
+    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
+);
 
 const MARK_COUNTED: &str = "UPDATE rolls SET counted = 1 WHERE id BETWEEN ? AND ? AND counted = 3";
 
@@ -217,6 +285,75 @@ async fn backfill_chunk(conn: &mut Conn, first: u32, last: u32) -> Result<(), my
     tx.commit().await
 }
 
+/// The keys a roll is counted under: scope, roller's bytes, notation's bytes.
+/// The Rust side of `count_row!` and the backfill, which tests hold equal.
+pub(crate) fn keys<'a>(
+    rolled_by: Option<&'a [u8]>,
+    dice: Option<&'a [u8]>,
+) -> impl Iterator<Item = (u8, &'a [u8], &'a [u8])> {
+    let none: &[u8] = &[];
+    [
+        Some((0, none, none)),
+        rolled_by.map(|by| (1, by, none)),
+        dice.map(|dice| (2, none, dice)),
+        rolled_by.zip(dice).map(|(by, dice)| (3, by, dice)),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// How many counts a roll takes: as many as [`keys`] gives it.
+pub(crate) fn keys_of(has_roller: bool, has_dice: bool) -> usize {
+    let present: &[u8] = &[];
+    keys(has_roller.then_some(present), has_dice.then_some(present)).count()
+}
+
+/// Adds `rolls`, just written with `counted` = 2, to the counts: their counts
+/// summed per key, in one upsert, in key order (so that two writers lock the
+/// rows they share in the same order). The caller's transaction must be the
+/// one that wrote them.
+pub(crate) async fn add<'r, Q: Queryable>(
+    conn: &mut Q,
+    rolls: impl Iterator<Item = &'r Roll>,
+) -> Result<(), mysql_async::Error> {
+    let mut sums: BTreeMap<(u8, Vec<u8>, Vec<u8>, u32), i64> = BTreeMap::new();
+    for roll in rolls {
+        let by = roll
+            .rolled_by
+            .as_ref()
+            .map(|actor| actor.as_str().as_bytes());
+        let dice = roll.dice.as_ref().map(ToString::to_string);
+        for (scope, by, dice) in keys(by, dice.as_deref().map(str::as_bytes)) {
+            let key = (scope, by.to_vec(), dice.to_vec(), roll.outcome.get());
+            *sums.entry(key).or_insert(0) += 1;
+        }
+    }
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let mut params = Vec::with_capacity(sums.len() * 5);
+    for ((scope, by, dice, outcome), n) in &sums {
+        params.extend([
+            Value::from(*scope),
+            Value::from(by.as_slice()),
+            Value::from(dice.as_slice()),
+            Value::from(*outcome),
+            Value::from(*n),
+        ]);
+    }
+    conn.exec_drop(add_sql(sums.len()), Params::Positional(params))
+        .await
+}
+
+/// The upsert of `keys` summed counts, in the writer's slot.
+fn add_sql(keys: usize) -> String {
+    const HEAD: &str =
+        "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) VALUES ";
+    const ROW: &str = "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)";
+    const TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+    sql::repeated(HEAD, ROW, keys, TAIL)
+}
+
 /// The stats of one scope: outcomes and their counts, slots summed. A sum
 /// below zero would mean the counts were broken; it is read as such.
 pub(crate) const STATS: &str = "SELECT outcome, CAST(SUM(n) AS SIGNED) FROM dice_roll_counts \
@@ -232,22 +369,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_trigger_counts_the_same_four_scopes_over_the_same_slots() {
+    fn every_trigger_counts_each_kind_of_row_in_its_scopes_over_the_same_slots() {
+        let spread = "CONNECTION_ID() % 32";
         for trigger in TRIGGERS {
             assert!(trigger.create.contains(trigger.name), "{}", trigger.name);
             for scope in ["(0, ", "(1, ", "(2, ", "(3, "] {
                 assert!(trigger.create.contains(scope), "{}: {scope}", trigger.name);
             }
         }
-        let spread = "CONNECTION_ID() % 32";
-        for sql in [ON_INSERT, ON_DELETE, ADD_BACKFILLING] {
-            let upserts = sql.matches("INSERT INTO dice_roll_counts").count();
+        // Per counting of a row: the four cases hold 1 + 2 + 2 + 4 counts.
+        for (sql, countings) in [(ON_INSERT, 1), (ON_DELETE, 1), (ON_UPDATE, 3)] {
+            assert_eq!(sql.matches(spread).count(), countings * 9);
             assert_eq!(
-                sql.matches(spread).count(),
-                upserts * if sql == ADD_BACKFILLING { 1 } else { 4 }
+                sql.matches("INSERT INTO dice_roll_counts").count(),
+                countings * 4
             );
         }
-        assert_eq!(ON_UPDATE.matches(spread).count(), 3 * 4);
+        assert_eq!(ADD_BACKFILLING.matches(spread).count(), 1);
+        assert!(add_sql(3).ends_with(
+            "(?, ?, ?, ?, CONNECTION_ID() % 32, ?), (?, ?, ?, ?, CONNECTION_ID() % 32, ?), \
+             (?, ?, ?, ?, CONNECTION_ID() % 32, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
+        ));
+    }
+
+    #[test]
+    fn a_roll_is_counted_under_the_scopes_of_what_it_has() {
+        let scopes = |by: Option<&[u8]>, dice: Option<&[u8]>| -> Vec<u8> {
+            keys(by, dice).map(|(scope, _, _)| scope).collect()
+        };
+        assert_eq!(scopes(None, None), [0]);
+        assert_eq!(scopes(Some(b"ann"), None), [0, 1]);
+        assert_eq!(scopes(None, Some(b"2d6")), [0, 2]);
+        assert_eq!(scopes(Some(b"ann"), Some(b"2d6")), [0, 1, 2, 3]);
+        let all: Vec<_> = keys(Some(b"ann"), Some(b"2d6")).collect();
+        assert_eq!(all[3], (3, &b"ann"[..], &b"2d6"[..]));
+        assert_eq!(all[1], (1, &b"ann"[..], &b""[..]));
+        assert_eq!(keys_of(false, false), 1);
+        assert_eq!(keys_of(true, false), 2);
+        assert_eq!(keys_of(false, true), 2);
+        assert_eq!(keys_of(true, true), 4);
     }
 
     #[test]

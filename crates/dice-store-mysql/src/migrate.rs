@@ -79,7 +79,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "create dice_idempotency_keys",
         step: Step::Sql(CREATE_KEYS),
     },
-    // A plain insert writes a random token with its rows, so that when its
+    // A plain insert writes a token of its own with its rows, so that when its
     // reply is lost the store can look them up. Rows from other programs leave
     // it NULL. Nullable and last, it is an instant change on both servers.
     Migration {

@@ -20,23 +20,36 @@ macro_rules! by_actor {
 }
 
 /// The columns an insert writes, in the order `insert::insert_rolls` binds them.
-macro_rules! insert_head {
+macro_rules! insert_columns {
     () => {
-        "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token, dice, faces) VALUES "
+        "outcome, rolled_by, created_by, created_at, request_token, dice, faces"
     };
 }
 
-/// One row's placeholders.
-macro_rules! insert_row {
-    () => {
-        "(?, ?, ?, ?, ?, ?, ?)"
-    };
-}
-
-pub(crate) const INSERT_HEAD: &str = insert_head!();
-pub(crate) const INSERT_ROW: &str = insert_row!();
 /// Parameters per inserted row.
 pub(crate) const INSERT_COLUMNS: usize = 7;
+
+/// The insert of a single roll, the common case, spelled out once; the
+/// trigger counts it.
+const INSERT_ONE: &str = concat!(
+    "INSERT INTO rolls (",
+    insert_columns!(),
+    ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+);
+
+/// The head of a multi-row insert counted by the trigger, and one row's
+/// placeholders.
+const INSERT_HEAD: &str = concat!("INSERT INTO rolls (", insert_columns!(), ") VALUES ");
+const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
+
+/// The head of a multi-row insert, whose rows its writer counts (`counted` = 2,
+/// see `counts`), and one row's placeholders.
+const INSERT_COUNTED_HEAD: &str = concat!(
+    "INSERT INTO rolls (",
+    insert_columns!(),
+    ", counted) VALUES "
+);
+const INSERT_COUNTED_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, 2)";
 
 /// How far apart the ids of one multi-row insert are.
 pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
@@ -57,6 +70,21 @@ pub(crate) const LIST_BY_ACTOR: &str = concat!(
     " ORDER BY id DESC LIMIT ?"
 );
 
+/// `head`, then `item` `n` times separated by commas, then `tail`: the one
+/// shape of every statement whose length follows its rows.
+pub(crate) fn repeated(head: &str, item: &str, n: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(head.len() + n * (item.len() + 2) + tail.len());
+    sql.push_str(head);
+    for index in 0..n {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(item);
+    }
+    sql.push_str(tail);
+    sql
+}
+
 /// Where [`by_tokens`] puts the request token: after the roll's columns.
 pub(crate) const TOKEN_COLUMN: usize = 7;
 
@@ -68,13 +96,7 @@ pub(crate) fn by_tokens(tokens: usize) -> String {
         roll_columns!(),
         ", request_token FROM rolls WHERE request_token IN ("
     );
-    let mut sql = String::with_capacity(head.len() + tokens * 3 + 16);
-    sql.push_str(head);
-    for token in 0..tokens {
-        sql.push_str(if token == 0 { "?" } else { ", ?" });
-    }
-    sql.push_str(") ORDER BY id");
-    sql
+    repeated(head, "?", tokens, ") ORDER BY id")
 }
 
 /// Whether a session is still there. Without the PROCESS privilege a user sees
@@ -100,40 +122,48 @@ pub(crate) const KEY_DELETE_EXPIRED: &str = "DELETE FROM dice_idempotency_keys \
 pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
      WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
 
-/// The insert of a single roll, the common case, spelled out once.
-const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
+/// Who adds an insert's rows to the stats counts (see `counts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counting {
+    /// The insert trigger, row by row, within the one statement.
+    Trigger,
+    /// The writer, in the same transaction: the rows are written with
+    /// `counted` = 2, which the trigger passes over.
+    Writer,
+}
 
-/// A multi-row insert of `rows` rolls.
-pub(crate) fn insert(rows: usize) -> std::borrow::Cow<'static, str> {
-    if rows == 1 {
-        return INSERT_ONE.into();
-    }
-    let mut sql = String::with_capacity(INSERT_HEAD.len() + rows * (INSERT_ROW.len() + 2));
-    sql.push_str(INSERT_HEAD);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(INSERT_ROW);
-    }
-    sql.into()
+/// An insert of `rows` rolls, counted by `counting`.
+pub(crate) fn insert(rows: usize, counting: Counting) -> std::borrow::Cow<'static, str> {
+    let (head, row) = match counting {
+        Counting::Trigger if rows == 1 => return INSERT_ONE.into(),
+        Counting::Trigger => (INSERT_HEAD, INSERT_ROW),
+        Counting::Writer => (INSERT_COUNTED_HEAD, INSERT_COUNTED_ROW),
+    };
+    repeated(head, row, rows, "").into()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn multi_row_insert_has_a_parameter_per_column_and_row() {
-        let sql = super::insert(3);
+    fn a_multi_row_insert_has_a_parameter_per_column_and_row() {
+        use super::Counting::{Trigger, Writer};
+        let sql = super::insert(3, Writer);
         assert!(
             sql.ends_with(
-                "VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"
+                "counted) VALUES (?, ?, ?, ?, ?, ?, ?, 2), (?, ?, ?, ?, ?, ?, ?, 2), (?, ?, ?, ?, ?, ?, ?, 2)"
             ),
             "{sql}"
         );
         assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);
+        let sql = super::insert(2, Trigger);
+        assert!(
+            sql.ends_with("faces) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"),
+            "{sql}"
+        );
+        assert_eq!(super::insert(1, Trigger), super::INSERT_ONE);
         assert_eq!(
-            super::insert(1),
-            format!("{}{}", super::INSERT_HEAD, super::INSERT_ROW)
+            super::INSERT_ONE.matches('?').count(),
+            super::INSERT_COLUMNS
         );
     }
 

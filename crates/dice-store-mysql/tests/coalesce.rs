@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use dice_core::testkit::new_roll;
 use dice_core::{Error, NewRoll, Roll, RollStore};
+use dice_store_mysql::testkit::counts::counts_and_rolls;
 use dice_store_mysql::{MysqlConfig, MysqlStore};
 use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
@@ -48,6 +49,18 @@ async fn setup(lanes: usize) -> (TestDb, MysqlStore, Gates) {
         .await
         .unwrap();
     (db, store, gates)
+}
+
+/// As [`setup`] with one lane, its connections through a fault proxy.
+async fn setup_behind_proxy() -> (TestDb, MysqlStore, Gates, Proxy) {
+    let db = TestDb::create().await;
+    db.store().await;
+    let gates = Gates::install(&db).await;
+    let proxy = Proxy::in_front_of(&db.config()).await;
+    let store = MysqlStore::connect(&coalescing(proxy.config(db.config()), 1))
+        .await
+        .unwrap();
+    (db, store, gates, proxy)
 }
 
 /// The user locks the triggers wait for, held by an admin session of their
@@ -351,13 +364,7 @@ fn first_and_queued(queued: u32) -> Vec<Caller> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_combined_statement_cut_in_flight_is_settled_and_sent_again_once() {
-    let db = TestDb::create().await;
-    db.store().await;
-    let mut gates = Gates::install(&db).await;
-    let proxy = Proxy::in_front_of(&db.config()).await;
-    let store = MysqlStore::connect(&coalescing(proxy.config(db.config()), 1))
-        .await
-        .unwrap();
+    let (db, store, mut gates, proxy) = setup_behind_proxy().await;
     let callers = first_and_queued(16);
     let (tasks, session) = combined_statement_held(&db, &store, &mut gates, &callers).await;
 
@@ -383,38 +390,54 @@ async fn a_combined_statement_cut_in_flight_is_settled_and_sent_again_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_combined_statement_whose_reply_is_lost_answers_every_caller_with_its_rows() {
-    let db = TestDb::create().await;
-    db.store().await;
-    let mut gates = Gates::install(&db).await;
-    let proxy = Proxy::in_front_of(&db.config()).await;
-    let store = MysqlStore::connect(&coalescing(proxy.config(db.config()), 1))
-        .await
-        .unwrap();
-    let callers = first_and_queued(16);
+/// One lane; `callers[0]` goes first, the others queue and leave in one
+/// statement, whose `lost` command commits and loses its reply with its
+/// connection. Every caller must get its rows, written once, and counted.
+async fn lost_reply_after_commit(callers: &[Caller], lost: Command) {
+    let (db, store, mut gates, proxy) = setup_behind_proxy().await;
     let within = Duration::from_secs(40);
     let mut tasks = vec![start(&store, &callers[0], within)];
     held(&db, 1).await;
     tasks.extend(callers[1..].iter().map(|c| start(&store, c, within)));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    // The next statement executed is the combined one: it commits, and its
-    // reply is lost with its connection.
-    proxy.lose_reply_to_next(Command::Execute);
+    proxy.lose_reply_to_next(lost);
     gates.open_first().await;
     gates.open_rest().await;
     let answers = answers(tasks).await;
     assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert!(
+        proxy.accepted() > 1,
+        "the reply was lost with its connection, and the store connected again"
+    );
     assert_eq!(
-        audit(&callers, &answers, stored(&db).await),
+        audit(callers, &answers, stored(&db).await),
         Vec::<String>::new()
     );
     let (statements, most_callers) = statements(&db).await;
     assert_eq!(
         (statements, most_callers),
-        (2, 16),
+        (2, callers.len() as u64 - 1),
         "written once, not sent again"
     );
+    let mut conn = admin().await;
+    let (counts, table) = counts_and_rolls(&mut conn, &db.name).await;
+    assert_eq!(counts, table, "counted once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_combined_statement_whose_reply_is_lost_answers_every_caller_with_its_rows() {
+    // Seven rolls with a roller: 14 counts, which the trigger adds, so the
+    // combined statement commits on its own.
+    let mut callers = vec![Caller::named("first", [1])];
+    callers.extend((0..7).map(|n| Caller::named(&format!("c{n}"), [n + 1])));
+    lost_reply_after_commit(&callers, Command::Execute).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_combined_transaction_whose_commit_reply_is_lost_answers_every_caller_with_its_rows() {
+    // 32 rolls with a roller: 64 counts, which the store adds itself in the
+    // statement's transaction; the reply to its COMMIT is lost.
+    lost_reply_after_commit(&first_and_queued(16), Command::Commit).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,10 +46,14 @@ fn store_writers(
                     let roll = server_roll("2d6", &[1 + round % 6, 1 + writer % 6], Some(&name));
                     let _ = match round % 3 {
                         0 => store.insert(&roll, None).await.map(drop),
+                        // 40 counts, which the store adds itself; 3, which the trigger adds.
                         1 => {
                             let rolls =
                                 (0..20).map(|n| new_roll(1 + (n + round) % 12, Some(&name)));
-                            store.insert_batch(&batch(rolls), None).await.map(drop)
+                            let few = (0..3).map(|n| new_roll(1 + (n + round) % 6, None));
+                            let many = store.insert_batch(&batch(rolls), None).await;
+                            let few = store.insert_batch(&batch(few), None).await;
+                            many.and(few).map(drop)
                         }
                         _ => {
                             let key = IdempotencyKey::parse(format!("w{writer}-{round}")).unwrap();
@@ -67,22 +71,30 @@ fn store_writers(
 }
 
 /// Another program on the same table: the tutorial's insert, deletes of any
-/// row, updates of outcome, roller and notation.
+/// row, updates of outcome, roller (its case too, or to none) and notation.
 async fn sql_writer(database: String, stop: Arc<AtomicBool>) {
     let mut conn = admin().await;
     conn.query_drop(format!("USE `{database}`")).await.unwrap();
     let mut round = 0u32;
     while !stop.load(Ordering::Relaxed) {
         round += 1;
-        let statement = match round % 4 {
+        let statement = match round % 6 {
             0 => format!(
-                "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES ({}, 'tutorial', NULL)",
-                round % 7
+                "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES ({}, {}, NULL)",
+                round % 7,
+                if round.is_multiple_of(12) {
+                    "NULL"
+                } else {
+                    "'tutorial'"
+                }
             ),
             1 => "DELETE FROM rolls ORDER BY RAND() LIMIT 3".to_owned(),
             2 => "UPDATE rolls SET outcome = outcome + 1 ORDER BY RAND() LIMIT 2".to_owned(),
-            _ => "UPDATE rolls SET rolled_by = 'renamed', dice = NULL ORDER BY RAND() LIMIT 2"
+            3 => "UPDATE rolls SET rolled_by = 'renamed', dice = NULL ORDER BY RAND() LIMIT 2"
                 .to_owned(),
+            // Equal under the column's collation, another roller to the counts.
+            4 => "UPDATE rolls SET rolled_by = UPPER(rolled_by) ORDER BY RAND() LIMIT 2".to_owned(),
+            _ => "UPDATE rolls SET rolled_by = NULL ORDER BY RAND() LIMIT 1".to_owned(),
         };
         // A deadlock with a store writer is an answer too; the next round goes on.
         let _ = conn.query_drop(statement).await;
@@ -165,25 +177,33 @@ async fn backfilled(db: &TestDb) -> u64 {
 async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
     let db = TestDb::create().await;
     tutorial_table_with(&db, 60_000).await;
+    // A trigger of the test's own stalls the update of row 30000: the
+    // backfill counts the five chunks before it (ids 1 to 25000), then stalls
+    // in the sixth, and is cut off there.
+    db.exec(
+        "CREATE TRIGGER test_stall_row_30000 BEFORE UPDATE ON rolls FOR EACH ROW \
+         BEGIN IF NEW.id = 30000 THEN DO SLEEP(60); END IF; END",
+    )
+    .await;
     let first = tokio::spawn({
         let config = db.config();
         async move { MysqlStore::new(&config).migrate().await }
     });
-    // Cut the migration off once some chunks, not all, are counted.
-    let mut seen = 0;
+    let mut halfway = 0;
     for _ in 0..2000 {
-        seen = backfilled(&db).await;
-        if seen > 0 {
+        halfway = backfilled(&db).await;
+        if halfway >= 25_000 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     db.kill_connections().await;
+    db.exec("DROP TRIGGER test_stall_row_30000").await;
     assert!(first.await.unwrap().is_err(), "the first run was cut off");
-    let halfway = backfilled(&db).await;
-    assert!(
-        seen > 0 && halfway < 60_000,
-        "cut off halfway: {halfway} of 60000 counted"
+    assert_eq!(
+        (halfway, backfilled(&db).await),
+        (25_000, 25_000),
+        "cut off halfway, with five chunks of twelve counted"
     );
 
     // Meanwhile another program writes, deletes and updates, counted or not.

@@ -2,10 +2,10 @@
 //!
 //! A plain insert whose reply is lost may have been recorded, so it can neither
 //! simply run again nor answer "unavailable, retry later": either could record
-//! the rolls twice. Instead each plain insert writes a fresh random request
-//! token with its rows, and when its outcome is unknown (the connection failed
-//! or timed out after the statement may have reached the server), the store
-//! reconnects and settles it:
+//! the rolls twice. Instead each plain insert writes a token of its own
+//! ([`RequestToken`], unique among every writer's) with its rows, and when its
+//! outcome is unknown (the connection failed or timed out after the statement
+//! may have reached the server), the store reconnects and settles it:
 //!
 //! 1. It ends the old session if it is still there (`KILL CONNECTION` with the
 //!    id read before sending; a user may always end its own sessions) and
@@ -99,7 +99,7 @@ pub(crate) async fn insert(
     let part = Part {
         rolls,
         created_by,
-        token: RequestToken::random()?,
+        token: RequestToken::new()?,
         deadline: exec::call_deadline(db.limits, deadline),
         ticket: &ticket,
     };

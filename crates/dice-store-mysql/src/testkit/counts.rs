@@ -46,15 +46,10 @@ pub async fn counts_and_rolls(
         .collect();
     let mut table = BTreeMap::new();
     for (by, dice, outcome) in rows {
-        let (by, dice) = (by.unwrap_or_default(), dice.unwrap_or_default());
-        let keys = [
-            (0, Vec::new(), Vec::new()),
-            (1, by.clone(), Vec::new()),
-            (2, Vec::new(), dice.clone()),
-            (3, by, dice),
-        ];
-        for (scope, by, dice) in keys {
-            *table.entry((scope, by, dice, outcome)).or_insert(0) += 1;
+        for (scope, by, dice) in crate::counts::keys(by.as_deref(), dice.as_deref()) {
+            *table
+                .entry((scope, by.to_vec(), dice.to_vec(), outcome))
+                .or_insert(0) += 1;
         }
     }
     (counts, table)

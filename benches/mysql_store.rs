@@ -31,16 +31,8 @@ const CONCURRENT_INSERTS: usize = 8000;
 const BATCHES: usize = 20;
 const BATCH_LEN: usize = 1000;
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run());
-}
-
-async fn run() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let server = std::env::var("DICE_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let database = format!("dice_bench_{}", std::process::id());
@@ -54,6 +46,14 @@ async fn run() {
     let url = format!("{}/{database}", server.trim_end_matches('/'));
     let config = MysqlConfig::from_url(&url, Preset::Server).unwrap();
     MysqlStore::new(&config).migrate().await.unwrap();
+    // The same table without the triggers that keep the stats counts
+    // (`LIKE` copies columns and indexes, not triggers): what counting costs.
+    admin
+        .query_drop(format!(
+            "CREATE TABLE {database}.rolls_uncounted LIKE {database}.rolls"
+        ))
+        .await
+        .unwrap();
 
     println!("MysqlStore vs baselines, same server, same run\n");
     single_inserts(&config, &url).await;
@@ -75,29 +75,35 @@ fn roll(n: usize) -> NewRoll {
 
 const RAW_INSERT: &str = "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES (?, ?, ?)";
 
+/// `RAW_INSERT` into the twin table that keeps no counts.
+const RAW_UNCOUNTED: &str =
+    "INSERT INTO rolls_uncounted (outcome, rolled_by, created_by) VALUES (?, ?, ?)";
+
 /// The row `MysqlStore::insert` writes for a reported roll, spelled out: the
 /// same columns, a time stamp and a random 16-byte request token.
 const RAW_STORE_ROW: &str = "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, request_token, dice, faces) VALUES (?, ?, ?, UTC_TIMESTAMP(), ?, NULL, NULL)";
 
 /// One insert at a time: latency per insert, all into the same migrated table,
 /// so whatever the schema does on an insert (indexes, triggers) it does for
-/// every client. The clients take turns insert by insert, so drift in the
-/// server's flush times hits all alike.
+/// every client; and a raw insert into the twin table without counting, so
+/// the triggers' cost shows. The clients take turns insert by insert, so
+/// drift in the server's flush times hits all alike.
 async fn single_inserts(config: &MysqlConfig, url: &str) {
     let store = MysqlStore::connect(config).await.unwrap();
     let mut raw = mysql_async::Conn::from_url(url).await.unwrap();
     let mut same_row = mysql_async::Conn::from_url(url).await.unwrap();
+    let mut uncounted = mysql_async::Conn::from_url(url).await.unwrap();
     // Another baseline: the driver's own pool, without a reset on return.
     let opts = mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(url).unwrap())
         .pool_opts(mysql_async::PoolOpts::default().with_reset_connection(false));
     let pool = mysql_async::Pool::new(opts);
     let mut rng = SmallRng::seed_from_u64(SINGLE_INSERTS as u64);
-    let mut times: [Vec<Duration>; 4] = Default::default();
+    let mut times: [Vec<Duration>; 5] = Default::default();
     for n in 0..SINGLE_INSERTS {
         let outcome = (n % 6 + 1) as u32;
         // Rotate who goes first, so no client always follows the same one.
-        for turn in 0..4 {
-            let client = (n + turn) % 4;
+        for turn in 0..5 {
+            let client = (n + turn) % 5;
             let started = Instant::now();
             match client {
                 0 => {
@@ -113,6 +119,12 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
                     let params = (outcome, Value::NULL, Value::NULL, token.to_vec());
                     same_row.exec_drop(RAW_STORE_ROW, params).await.unwrap();
                 }
+                3 => {
+                    uncounted
+                        .exec_drop(RAW_UNCOUNTED, (outcome, Value::NULL, Value::NULL))
+                        .await
+                        .unwrap();
+                }
                 _ => {
                     let mut conn = pool.get_conn().await.unwrap();
                     conn.exec_drop(RAW_INSERT, (outcome, Value::NULL, Value::NULL))
@@ -124,7 +136,7 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
             times[client].push(started.elapsed());
         }
     }
-    let [mut ours, mut theirs, mut same, mut pooled] = times;
+    let [mut ours, mut theirs, mut same, mut plain, mut pooled] = times;
     let (ours_mean, theirs_mean) = (mean(&ours), mean(&theirs));
     let (ours_p50, theirs_p50, same_p50) = (p50(&mut ours), p50(&mut theirs), p50(&mut same));
     println!("single insert, one at a time ({SINGLE_INSERTS} each, taking turns, same table)");
@@ -149,6 +161,14 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
         ms(same_p50),
         ms(ours_p50) / ms(same_p50)
     );
+    let plain_p50 = p50(&mut plain);
+    println!(
+        "  raw prepared INSERT into the twin table without counting: mean {:.3} ms, p50 {:.3} ms; \
+         ours / it, p50 {:.3}x   goal <= 1.10x",
+        ms(mean(&plain)),
+        ms(plain_p50),
+        ms(ours_p50) / ms(plain_p50)
+    );
     println!(
         "  (raw INSERT through mysql_async's Pool: mean {:.3} ms, p50 {:.3} ms)\n",
         ms(mean(&pooled)),
@@ -156,6 +176,7 @@ async fn single_inserts(config: &MysqlConfig, url: &str) {
     );
     raw.disconnect().await.unwrap();
     same_row.disconnect().await.unwrap();
+    uncounted.disconnect().await.unwrap();
     pool.disconnect().await.unwrap();
     store.close().await.unwrap();
 }
@@ -214,38 +235,46 @@ async fn insert_from_tasks(store: &Arc<MysqlStore>, tasks: usize, each: usize) {
     }
 }
 
-/// Batches of 1000: rows per second through `insert_batch` and through a raw
-/// multi-row prepared INSERT on one connection.
+/// Batches of 1000: rows per second through `insert_batch`, through a raw
+/// multi-row prepared INSERT on one connection, and through the same INSERT
+/// into the twin table that keeps no counts.
 async fn batch_inserts(config: &MysqlConfig, url: &str) {
     let store = MysqlStore::connect(config).await.unwrap();
     let batch = Batch::new((0..BATCH_LEN).map(roll).collect()).unwrap();
     let mut raw = mysql_async::Conn::from_url(url).await.unwrap();
-    let raw_sql = format!(
-        "INSERT INTO rolls (outcome, rolled_by, created_by) VALUES {}",
-        vec!["(?, ?, ?)"; BATCH_LEN].join(", ")
-    );
+    let values = vec!["(?, ?, ?)"; BATCH_LEN].join(", ");
+    let raw_sql = format!("INSERT INTO rolls (outcome, rolled_by, created_by) VALUES {values}");
+    let uncounted_sql =
+        format!("INSERT INTO rolls_uncounted (outcome, rolled_by, created_by) VALUES {values}");
     let raw_params: Vec<Value> = (0..BATCH_LEN)
         .flat_map(|n| [Value::from((n % 6 + 1) as u32), Value::NULL, Value::NULL])
         .collect();
-    let (mut ours, mut theirs) = (Duration::ZERO, Duration::ZERO);
+    let mut took = [Duration::ZERO; 3];
     for _ in 0..BATCHES {
         let started = Instant::now();
         store.insert_batch(&batch, None).await.unwrap();
-        ours += started.elapsed();
-        let started = Instant::now();
-        raw.exec_drop(raw_sql.as_str(), Params::Positional(raw_params.clone()))
-            .await
-            .unwrap();
-        theirs += started.elapsed();
+        took[0] += started.elapsed();
+        for (sql, slot) in [(&raw_sql, 1), (&uncounted_sql, 2)] {
+            let started = Instant::now();
+            raw.exec_drop(sql.as_str(), Params::Positional(raw_params.clone()))
+                .await
+                .unwrap();
+            took[slot] += started.elapsed();
+        }
     }
     let rows = (BATCHES * BATCH_LEN) as f64;
-    let (ours, theirs) = (rows / ours.as_secs_f64(), rows / theirs.as_secs_f64());
+    let [ours, theirs, plain] = took.map(|t| rows / t.as_secs_f64());
     println!("batches of {BATCH_LEN} ({BATCHES} each)");
     println!("  MysqlStore::insert_batch  {ours:>8.0} rows/s");
     println!("  raw multi-row INSERT      {theirs:>8.0} rows/s");
     println!(
-        "  ratio (ours / raw)        {:.3}x   goal >= 0.80x\n",
+        "  ratio (ours / raw)        {:.3}x   goal >= 0.80x",
         ours / theirs
+    );
+    println!(
+        "  raw multi-row INSERT into the twin table without counting {plain:>8.0} rows/s \
+         (counting costs {:.1} us a row)\n",
+        (1.0 / theirs - 1.0 / plain) * 1e6
     );
     raw.disconnect().await.unwrap();
     store.close().await.unwrap();

@@ -592,6 +592,7 @@ async fn a_caller_whose_deadline_passes_while_its_statement_runs_is_not_told_una
 async fn under_repeated_kill_every_coalesced_caller_is_answered_truthfully() {
     let db = TestDb::create().await;
     db.store().await;
+    db.open_rolls_in_sessions(32).await;
     let config = coalescing(db.config(), 2).query_timeout(Duration::from_secs(1));
     let store = MysqlStore::connect(&config).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));

@@ -128,6 +128,7 @@ async fn counts_stay_exact_while_sixteen_writers_insert_and_another_program_inse
 async fn counts_stay_exact_when_connections_are_killed_mid_batch() {
     let db = TestDb::create().await;
     let store = db.store().await;
+    db.open_rolls_in_sessions(32).await;
     let stop = Arc::new(AtomicBool::new(false));
     let writers = store_writers(&store, 8, &stop);
     let mut killed = 0;

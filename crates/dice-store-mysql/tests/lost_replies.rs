@@ -100,6 +100,7 @@ async fn a_lost_insert_still_running_is_ended_before_its_rows_are_looked_for() {
 async fn under_repeated_kill_every_answer_to_a_plain_insert_matches_the_table() {
     let db = TestDb::create().await;
     db.store().await;
+    db.open_rolls_in_sessions(32).await;
     let store = MysqlStore::connect(&short_limits(db.config()))
         .await
         .unwrap();

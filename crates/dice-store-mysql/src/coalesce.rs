@@ -30,7 +30,10 @@
 //! carried its rows may have committed, else `Unavailable`, and its rows are
 //! sent in no new statement. A caller that goes away (its future dropped)
 //! withdraws the same way. Lanes run as tasks of their own, so neither leaves
-//! other callers' rows unanswered or a lane taken.
+//! other callers' rows unanswered or a lane taken. The exception is a caller
+//! that finds a lane free and no one waiting: it sends its rows from its own
+//! task, as a plain insert would, and hands the lane to a task of its own
+//! only if others queued meanwhile.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -105,6 +108,12 @@ impl Lanes {
         Some(next)
     }
 
+    /// Frees a busy lane whose task could not go on.
+    fn free(&self) {
+        let mut queue = self.lock();
+        queue.busy = queue.busy.saturating_sub(1);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -170,8 +179,18 @@ pub(crate) async fn insert(
     };
     // Dropping this future withdraws the rows from any new statement.
     let _withdraw = Withdraw(&ticket);
-    if let Some(first) = shared.lanes.push(waiting) {
-        tokio::spawn(lane(Arc::clone(shared), first));
+    match shared.lanes.push(waiting) {
+        // A free lane, and no one else waits: the caller sends its rows from
+        // its own task, bounded by its deadline as any plain insert is, so
+        // an idle store adds no hop to another task.
+        Some(alone) if alone.len() == 1 => {
+            let _lane = Taken(shared);
+            flush(shared, alone).await;
+        }
+        Some(first) => {
+            tokio::spawn(lane(Arc::clone(shared), first));
+        }
+        None => {}
     }
     let until = tokio::time::Instant::from_std(deadline);
     let why = match tokio::time::timeout_at(until, &mut answer).await {
@@ -196,6 +215,26 @@ struct Withdraw<'a>(&'a Ticket);
 impl Drop for Withdraw<'_> {
     fn drop(&mut self) {
         self.0.withdraw();
+    }
+}
+
+/// A lane a caller took to send its own rows. When the caller is done, or
+/// gone mid-statement, whoever queued meanwhile gets the lane in a task of
+/// its own, or the lane is free.
+struct Taken<'a>(&'a Arc<Shared>);
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        let lanes = &self.0.lanes;
+        let Some(next) = lanes.next() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(lane(Arc::clone(self.0), next))),
+            // No runtime to run the lane (one shutting down): the callers in
+            // `next`, their replies dropped, stop waiting, sent in no statement.
+            Err(_) => lanes.free(),
+        }
     }
 }
 
@@ -229,8 +268,7 @@ struct Busy<'a> {
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
         if !self.free {
-            let mut queue = self.lanes.lock();
-            queue.busy = queue.busy.saturating_sub(1);
+            self.lanes.free();
         }
     }
 }

@@ -288,6 +288,35 @@ async fn answers(tasks: Vec<JoinHandle<Answer>>) -> Vec<Answer> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insert_that_finds_a_lane_free_runs_on_the_callers_own_task() {
+    let (db, store, mut gates) = setup(1).await;
+    gates.open_rest().await;
+    // The lane's connection is opened first, so that the insert under test
+    // makes no connection either.
+    store
+        .insert_rolls(&Caller::numbered(1).rolls, None)
+        .await
+        .unwrap();
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = alive();
+    let caller = Caller::named("first", [2]);
+    let probe = async {
+        // The insert is held at the gate: whatever task sends it is alive.
+        held(&db, 1).await;
+        let during = alive();
+        gates.open_first().await;
+        during
+    };
+    let (inserted, during) = tokio::join!(store.insert_rolls(&caller.rolls, None), probe);
+    assert_eq!(inserted.unwrap().len(), 1);
+    assert_eq!(during, before, "a task was spawned to send an idle insert");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_queued_behind_busy_lanes_share_statements_and_get_their_own_rows() {
     const CALLERS: u32 = 64;
     const LANES: usize = 4;

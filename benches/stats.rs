@@ -282,24 +282,8 @@ struct Line {
 
 impl Measure {
     async fn run(&self, small: &Table, big: &Table, calls: usize, budget: Duration) -> Line {
-        // One untimed call each, so every series starts with warm caches.
-        small.store.stats(&self.query).await.unwrap();
-        let mut times = Vec::with_capacity(calls);
-        for _ in 0..calls {
-            let started = Instant::now();
-            small.store.stats(&self.query).await.unwrap();
-            times.push(started.elapsed());
-        }
-        let small_timing = Timing::of(times);
-
-        big.store.stats(&self.query).await.unwrap();
-        let mut times = Vec::with_capacity(calls);
-        for _ in 0..calls {
-            let started = Instant::now();
-            big.store.stats(&self.query).await.unwrap();
-            times.push(started.elapsed());
-        }
-        let big_timing = Timing::of(times);
+        let small_timing = self.time_store(small, calls).await;
+        let big_timing = self.time_store(big, calls).await;
 
         let mut raw = Conn::from_url(big.db.url()).await.unwrap();
         let stats = big.store.stats(&self.query).await.unwrap();
@@ -331,6 +315,19 @@ impl Measure {
             group_by: Timing::of(theirs),
             after_scan: Timing::of(after_scan),
         }
+    }
+
+    /// `calls` timed store calls on `table`, after one untimed call, so that
+    /// every series starts with warm caches.
+    async fn time_store(&self, table: &Table, calls: usize) -> Timing {
+        table.store.stats(&self.query).await.unwrap();
+        let mut times = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let started = Instant::now();
+            table.store.stats(&self.query).await.unwrap();
+            times.push(started.elapsed());
+        }
+        Timing::of(times)
     }
 
     /// The old statement, its rows read as the store read them; returns the count.

@@ -111,11 +111,20 @@ macro_rules! count_value {
     };
 }
 
+/// The head of every write of counts: the trigger's, the backfill's and the
+/// store's own.
+macro_rules! insert_counts {
+    () => {
+        "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) "
+    };
+}
+
 /// One upsert of the counts `$values` (each `count_value!`) by `$delta`.
 macro_rules! upsert {
     ($delta:literal, $first:expr $(, $values:expr)*) => {
         concat!(
-            "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) VALUES ",
+            insert_counts!(),
+            "VALUES ",
             $first,
             $(", ", $values,)*
             " ON DUPLICATE KEY UPDATE n = n + (", $delta, "); "
@@ -237,7 +246,7 @@ const MARK_BACKFILLING: &str =
 /// The counts of the chunk's rows being added, in all four scopes at once,
 /// each row in the scopes its roller and notation give it (as `count_row!`).
 const ADD_BACKFILLING: &str = concat!(
-    "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) ",
+    insert_counts!(),
     "SELECT s.scope, ",
     "CASE WHEN s.scope IN (1, 3) THEN ",
     by_key!("r"),
@@ -347,8 +356,7 @@ pub(crate) async fn add<'r, Q: Queryable>(
 
 /// The upsert of `keys` summed counts, in the writer's slot.
 fn add_sql(keys: usize) -> String {
-    const HEAD: &str =
-        "INSERT INTO dice_roll_counts (scope, rolled_by, dice, outcome, slot, n) VALUES ";
+    const HEAD: &str = concat!(insert_counts!(), "VALUES ");
     const ROW: &str = "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)";
     const TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
     sql::repeated(HEAD, ROW, keys, TAIL)

@@ -26,21 +26,28 @@ macro_rules! insert_columns {
     };
 }
 
+/// One row's placeholders, one per column of `insert_columns!`.
+macro_rules! insert_row {
+    () => {
+        "(?, ?, ?, ?, ?, ?, ?)"
+    };
+}
+
 /// Parameters per inserted row.
 pub(crate) const INSERT_COLUMNS: usize = 7;
 
+/// The head of an insert counted by the trigger, and one row's placeholders.
+macro_rules! insert_head {
+    () => {
+        concat!("INSERT INTO rolls (", insert_columns!(), ") VALUES ")
+    };
+}
+const INSERT_HEAD: &str = insert_head!();
+const INSERT_ROW: &str = insert_row!();
+
 /// The insert of a single roll, the common case, spelled out once; the
 /// trigger counts it.
-const INSERT_ONE: &str = concat!(
-    "INSERT INTO rolls (",
-    insert_columns!(),
-    ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-);
-
-/// The head of a multi-row insert counted by the trigger, and one row's
-/// placeholders.
-const INSERT_HEAD: &str = concat!("INSERT INTO rolls (", insert_columns!(), ") VALUES ");
-const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?)";
+const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
 
 /// The head of a multi-row insert, whose rows its writer counts (`counted` = 2,
 /// see `counts`), and one row's placeholders.

@@ -171,7 +171,7 @@ impl TestDb {
     /// opens; a KILL landing on that session meanwhile can fail the parse, and
     /// the server caches the instance anyway: every later statement that gets
     /// it fails with "Trigger ... has an error in its body" until `FLUSH
-    /// TABLES` (README, "Known server defects"). Those tests are about the
+    /// TABLES` (README, "Stats at scale"). Those tests are about the
     /// store's answers under KILL, not this defect, so the instances their
     /// sessions use are made here, before any KILL.
     pub async fn open_rolls_in_sessions(&self, sessions: usize) {

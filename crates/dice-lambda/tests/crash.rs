@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dice_store_mysql::testkit::counts::counts_and_rolls;
+use dice_core::{Outcome, RollStore, Stats, StatsQuery};
+use dice_store_mysql::testkit::counts::{counts_and_rolls, tail};
 use dice_store_mysql::testkit::server::{PrivateServer, Scratch};
+use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 use mysql_async::prelude::Queryable;
 use support::local::{KEY, Local};
 
@@ -108,7 +110,7 @@ async fn a_database_killed_under_load_keeps_every_acknowledged_roll_and_exact_co
     );
 
     let (_server, url) = start_server(&dir).await;
-    let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+    let mut conn = mysql_async::Conn::from_url(url.as_str()).await.unwrap();
     let stored: Vec<(u64, u64, Option<String>)> = conn
         .query("SELECT id, outcome, rolled_by FROM rolls")
         .await
@@ -124,7 +126,31 @@ async fn a_database_killed_under_load_keeps_every_acknowledged_roll_and_exact_co
             "acknowledged roll {id} is kept"
         );
     }
-    let (counts, table) = counts_and_rolls(&mut conn, "dice").await;
-    assert_eq!(counts, table, "counts equal the table after the crash");
+    let (counts, folded) = counts_and_rolls(&mut conn, "dice").await;
+    assert!(
+        tail(&mut conn, "dice").await < stored.len() as u64,
+        "rows were folded into the counts under load"
+    );
+    assert_eq!(
+        counts, folded,
+        "counts equal the rows folded into them after the crash"
+    );
+    let by_outcome: Vec<(u64, i64)> = conn
+        .query("SELECT outcome, COUNT(*) FROM rolls GROUP BY outcome")
+        .await
+        .unwrap();
     conn.disconnect().await.unwrap();
+    let config = MysqlConfig::from_url(&url, Preset::Server).unwrap();
+    let stats = MysqlStore::new(&config)
+        .stats(&StatsQuery::new())
+        .await
+        .unwrap();
+    let by_outcome = by_outcome
+        .into_iter()
+        .map(|(outcome, n)| (Outcome::new(outcome as u32), n as u64));
+    assert_eq!(
+        stats,
+        Stats::from_counts(by_outcome),
+        "stats equal the table"
+    );
 }

@@ -26,44 +26,50 @@
 //! below zero (a roll counted in one session, deleted in another), the sum
 //! cannot. Any slot is right for any change, so the spread can change freely.
 //!
-//! # Who counts
+//! # Who counts: folding
 //!
-//! Triggers, in the writing statement's transaction: every writer is counted,
-//! the store and any other program (the tutorial's handler inserting directly,
-//! a DBA's `DELETE` or `UPDATE`), and a rolled-back or killed transaction takes
-//! its counts with it. `TRUNCATE TABLE rolls` fires no trigger: truncate
-//! `dice_roll_counts` with it, or delete instead.
+//! An insert writes its rows with `counted` = 0 and nothing else: a counted
+//! insert cost a single insert a third more on MariaDB, most of it the commit
+//! of a second table, where an index on `counted` costs about nothing. The
+//! rows not yet counted, the "tail", are found by that index, and:
 //!
-//! The one exception is the store's own larger multi-row inserts (batches,
-//! and plain inserts coalesced under load): a trigger costs about 10 µs per
-//! count a row takes, most of a multi-row insert's time, where the same
-//! counts summed per key are one small upsert. When a statement's rows take
-//! 16 counts or more (`insert::counting`), they are written with `counted` =
-//! 2, which the insert trigger passes over, and [`add`] counts them in the
-//! same transaction. Deletes and updates of them are the triggers' again.
+//! - stats read the counts and the tail's `GROUP BY` in one statement, one
+//!   snapshot ([`STATS`]): exact at every moment, whoever wrote the rows,
+//!   at a cost that grows with the tail, not with the table;
+//! - [`fold`] moves the tail into the counts, a chunk of rows per short
+//!   transaction, and keeps it short: the store folds after every
+//!   [`FOLD_EVERY`] rows it inserts, and after a stats read that met a tail
+//!   that long (so rows of other programs, the tutorial's handler inserting
+//!   directly, are folded too).
+//!
+//! Deletes and updates keep their triggers, in the writing statement's
+//! transaction: a DBA's `DELETE` or `UPDATE` of a counted row moves its
+//! counts, and a rolled-back or killed transaction takes its changes with it.
+//! `TRUNCATE TABLE rolls` fires no trigger: truncate `dice_roll_counts` with
+//! it, or delete instead.
 //!
 //! `rolls.counted` says whether a row is in the counts; it belongs to this
 //! machinery, and other programs leave it to its default:
 //!
 //! | `counted` | the row |
 //! |---|---|
-//! | 0 | was written before counting began: the backfill has yet to add it |
-//! | 1 | was counted by the insert trigger (the default for new rows) |
-//! | 2 | was counted by its writer, in the transaction that wrote it |
-//! | 3 | is being added by the backfill (seen only inside its transaction) |
+//! | 0 | is not in the counts yet: the tail, which stats add by themselves |
+//! | 1 | is in the counts (folded, or counted by the insert trigger of schema versions 11 to 15) |
+//! | 2 | is in the counts, counted by its writer (versions 11 to 15) |
+//! | 3 | is being folded (seen only inside the fold's transaction) |
 //!
-//! # Backfill
+//! # Folding
 //!
-//! Rows written before the triggers existed have `counted` = 0. The
-//! migration ([`backfill`]) adds them chunk by chunk, each chunk one short
-//! transaction that locks only its own rows: it marks them 3, adds their
-//! counts from a `GROUP BY`, and marks them counted. An interrupted run
-//! leaves whole chunks done or not; running it again goes on where it
-//! stopped. Writers wait at most for one chunk.
+//! A chunk is up to [`CHUNK`] ids of the tail, read without locks. One
+//! transaction marks those still 0 as 3, adds their counts from a `GROUP BY`,
+//! and marks them 1. Rows are named by id, so the transaction locks those
+//! rows only: no range, no gap at the table's end where inserts go, so
+//! writers never wait for a fold (a delete or update of a row being folded
+//! waits for that one chunk). One fold at a time per database (a named lock);
+//! an interrupted fold leaves whole chunks done or not, and the next one goes
+//! on. The migration folds the rows written before counting began the same
+//! way.
 
-use std::collections::BTreeMap;
-
-use dice_core::Roll;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, TxOpts, Value};
 
@@ -181,9 +187,11 @@ pub(crate) struct Trigger {
     pub(crate) create: &'static str,
 }
 
-/// Counts a row as it is inserted, unless its writer counts it (`counted` =
-/// 2). After the insert, not before: an `INSERT ... ON DUPLICATE KEY UPDATE`
-/// that ends as an update fires the before-insert trigger too.
+/// Counted a row as it was inserted, unless its writer counted it (`counted`
+/// = 2): schema versions 11 to 15 only, since version 16 drops it and rows
+/// are folded instead. After the insert, not before: an `INSERT ... ON
+/// DUPLICATE KEY UPDATE` that ends as an update fires the before-insert
+/// trigger too.
 const ON_INSERT: &str = concat!(
     "CREATE TRIGGER dice_counts_on_insert AFTER INSERT ON rolls FOR EACH ROW BEGIN ",
     "IF NEW.counted = 1 THEN ",
@@ -200,8 +208,8 @@ const ON_DELETE: &str = concat!(
 );
 
 /// Moves a counted row's count when its outcome, roller or notation change;
-/// counts a row not yet counted that another statement updates. A change of
-/// `counted` itself is the backfill's, which counts by itself.
+/// counts a row of the tail that another statement updates. A change of
+/// `counted` itself is the fold's, which counts by itself.
 const ON_UPDATE: &str = concat!(
     "CREATE TRIGGER dice_counts_on_update BEFORE UPDATE ON rolls FOR EACH ROW BEGIN ",
     "IF NEW.counted = OLD.counted THEN ",
@@ -218,7 +226,7 @@ const ON_UPDATE: &str = concat!(
     "; END IF; END IF; END"
 );
 
-/// The triggers, in the order they are made.
+/// The triggers of schema version 11, in the order they are made.
 pub(crate) const TRIGGERS: &[Trigger] = &[
     Trigger {
         name: "dice_counts_on_insert",
@@ -234,68 +242,140 @@ pub(crate) const TRIGGERS: &[Trigger] = &[
     },
 ];
 
-/// Ids per backfill chunk: a chunk's transaction is short (tens of
-/// milliseconds), so a writer never waits long on its locks.
-const CHUNK: u32 = 5_000;
+/// The name of the lock one fold at a time holds, per database.
+const LOCK: &str = "CONCAT('dice.fold.', DATABASE())";
 
-const ID_RANGE: &str = "SELECT MIN(id), MAX(id) FROM rolls";
+/// Rows per fold chunk: one chunk's transaction takes milliseconds.
+pub(crate) const CHUNK: usize = 1_000;
 
-const MARK_BACKFILLING: &str =
-    "UPDATE rolls SET counted = 3 WHERE id BETWEEN ? AND ? AND counted = 0";
+/// The store folds after inserting this many rows, or reading a tail as long.
+pub(crate) const FOLD_EVERY: u64 = 1_000;
 
-/// The counts of the chunk's rows being added, in all four scopes at once,
-/// each row in the scopes its roller and notation give it (as `count_row!`).
-const ADD_BACKFILLING: &str = concat!(
-    insert_counts!(),
-    "SELECT s.scope, ",
-    "CASE WHEN s.scope IN (1, 3) THEN ",
-    by_key!("r"),
-    " ELSE '' END AS by_key, ",
-    "CASE WHEN s.scope IN (2, 3) THEN r.dice ELSE '' END AS dice_key, ",
-    "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
-    "FROM rolls r CROSS JOIN ",
-    "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
-    "WHERE r.id BETWEEN ? AND ? AND r.counted = 3 ",
-    "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
-    "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
-    "GROUP BY s.scope, by_key, dice_key, r.outcome ",
-    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
-);
+/// Up to `CHUNK` ids of the tail after an id, read without locks.
+const TAIL: &str = "SELECT id FROM rolls WHERE counted = 0 AND id > ? ORDER BY id LIMIT ?";
 
-const MARK_COUNTED: &str = "UPDATE rolls SET counted = 1 WHERE id BETWEEN ? AND ? AND counted = 3";
-
-/// Adds every row not yet counted to the counts, a chunk of ids per
-/// transaction, from the lowest id to the highest. Rows written meanwhile are
-/// counted by the triggers already.
-pub(crate) async fn backfill(conn: &mut Conn) -> Result<(), mysql_async::Error> {
-    let range: Option<(Option<u32>, Option<u32>)> = conn.query_first(ID_RANGE).await?;
-    let Some((Some(lowest), Some(highest))) = range else {
-        return Ok(());
-    };
-    let mut first = lowest;
-    while first <= highest {
-        let last = first.saturating_add(CHUNK - 1).min(highest);
-        backfill_chunk(conn, first, last).await?;
-        match last.checked_add(1) {
-            Some(next) => first = next,
-            None => break,
-        }
-    }
-    Ok(())
+/// `$head`, then `CHUNK` id placeholders in a list, then `$tail`: every
+/// chunk, padded to `CHUNK` ids, is the same prepared statement.
+fn by_ids(head: &str, tail: &str) -> String {
+    sql::repeated(head, "?", CHUNK, tail)
 }
 
-async fn backfill_chunk(conn: &mut Conn, first: u32, last: u32) -> Result<(), mysql_async::Error> {
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    tx.exec_drop(MARK_BACKFILLING, (first, last)).await?;
-    if tx.affected_rows() > 0 {
-        tx.exec_drop(ADD_BACKFILLING, (first, last)).await?;
-        tx.exec_drop(MARK_COUNTED, (first, last)).await?;
+const MARK_FOLDING: (&str, &str) = (
+    "UPDATE rolls SET counted = 3 WHERE id IN (",
+    ") AND counted = 0",
+);
+
+/// The counts of the chunk's rows being folded, in all four scopes at once,
+/// each row in the scopes its roller and notation give it (as `count_row!`).
+const ADD_FOLDING: (&str, &str) = (
+    concat!(
+        insert_counts!(),
+        "SELECT s.scope, ",
+        "CASE WHEN s.scope IN (1, 3) THEN ",
+        by_key!("r"),
+        " ELSE '' END AS by_key, ",
+        "CASE WHEN s.scope IN (2, 3) THEN r.dice ELSE '' END AS dice_key, ",
+        "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
+        "FROM rolls r CROSS JOIN ",
+        "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
+        "WHERE r.id IN ("
+    ),
+    concat!(
+        ") AND r.counted = 3 ",
+        "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
+        "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
+        "GROUP BY s.scope, by_key, dice_key, r.outcome ",
+        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
+    ),
+);
+
+const MARK_COUNTED: (&str, &str) = (
+    "UPDATE rolls SET counted = 1 WHERE id IN (",
+    ") AND counted = 3",
+);
+
+/// How long a fold waits for another one to finish.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    /// Not at all: the fold under way folds these rows too.
+    No,
+    /// Up to this many seconds (the migration, which must fold everything).
+    Up(u32),
+}
+
+/// Folds the tail, up to `chunks` chunks of it, under the fold lock; returns
+/// the rows folded, or `None` when another fold held the lock past `wait`.
+pub(crate) async fn fold(
+    conn: &mut Conn,
+    wait: Wait,
+    chunks: usize,
+) -> Result<Option<u64>, mysql_async::Error> {
+    let seconds = match wait {
+        Wait::No => 0,
+        Wait::Up(seconds) => seconds,
+    };
+    let got: Option<Option<i64>> = conn
+        .exec_first(format!("SELECT GET_LOCK({LOCK}, ?)"), (seconds,))
+        .await?;
+    if got != Some(Some(1)) {
+        return Ok(None);
     }
-    tx.commit().await
+    let folded = fold_chunks(conn, chunks).await;
+    // After a failure the connection is reset or closed before it is used
+    // again, which releases the lock as well.
+    let released = conn.query_drop(format!("DO RELEASE_LOCK({LOCK})")).await;
+    let folded = folded?;
+    released?;
+    Ok(Some(folded))
+}
+
+async fn fold_chunks(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_async::Error> {
+    let mut after = 0_u32;
+    let mut folded = 0;
+    for _ in 0..chunks {
+        let ids: Vec<u32> = conn.exec(TAIL, (after, CHUNK)).await?;
+        let Some(&last) = ids.last() else { break };
+        folded += fold_chunk(conn, &ids).await?;
+        if ids.len() < CHUNK {
+            break;
+        }
+        after = last;
+    }
+    Ok(folded)
+}
+
+/// Folds the rows of `ids` (at most `CHUNK`, at least one) still in the tail.
+async fn fold_chunk(conn: &mut Conn, ids: &[u32]) -> Result<u64, mysql_async::Error> {
+    let params = padded(ids);
+    let statement = |(head, tail): (&str, &str)| by_ids(head, tail);
+    let mut tx = conn.start_transaction(TxOpts::default()).await?;
+    tx.exec_drop(statement(MARK_FOLDING), params.clone())
+        .await?;
+    let marked = tx.affected_rows();
+    if marked > 0 {
+        tx.exec_drop(statement(ADD_FOLDING), params.clone()).await?;
+        tx.exec_drop(statement(MARK_COUNTED), params).await?;
+    }
+    tx.commit().await?;
+    Ok(marked)
+}
+
+/// `ids` as `CHUNK` parameters, the last one repeated.
+fn padded(ids: &[u32]) -> Params {
+    let last = ids.last().copied().unwrap_or(0);
+    let values = ids
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(last))
+        .take(CHUNK)
+        .map(Value::from)
+        .collect();
+    Params::Positional(values)
 }
 
 /// The keys a roll is counted under: scope, roller's bytes, notation's bytes.
-/// The Rust side of `count_row!` and the backfill, which tests hold equal.
+/// The Rust side of `count_row!` and the fold, which tests hold equal.
+#[cfg(any(test, feature = "testkit"))]
 pub(crate) fn keys<'a>(
     rolled_by: Option<&'a [u8]>,
     dice: Option<&'a [u8]>,
@@ -311,61 +391,25 @@ pub(crate) fn keys<'a>(
     .flatten()
 }
 
-/// How many counts a roll takes: as many as [`keys`] gives it.
-pub(crate) fn keys_of(has_roller: bool, has_dice: bool) -> usize {
-    let present: &[u8] = &[];
-    keys(has_roller.then_some(present), has_dice.then_some(present)).count()
-}
-
-/// Adds `rolls`, just written with `counted` = 2, to the counts: their counts
-/// summed per key, in one upsert, in key order (so that two writers lock the
-/// rows they share in the same order). The caller's transaction must be the
-/// one that wrote them.
-pub(crate) async fn add<'r, Q: Queryable>(
-    conn: &mut Q,
-    rolls: impl Iterator<Item = &'r Roll>,
-) -> Result<(), mysql_async::Error> {
-    let mut sums: BTreeMap<(u8, Vec<u8>, Vec<u8>, u32), i64> = BTreeMap::new();
-    for roll in rolls {
-        let by = roll
-            .rolled_by
-            .as_ref()
-            .map(|actor| actor.as_str().as_bytes());
-        let dice = roll.dice.as_ref().map(ToString::to_string);
-        for (scope, by, dice) in keys(by, dice.as_deref().map(str::as_bytes)) {
-            let key = (scope, by.to_vec(), dice.to_vec(), roll.outcome.get());
-            *sums.entry(key).or_insert(0) += 1;
-        }
-    }
-    if sums.is_empty() {
-        return Ok(());
-    }
-    let mut params = Vec::with_capacity(sums.len() * 5);
-    for ((scope, by, dice, outcome), n) in &sums {
-        params.extend([
-            Value::from(*scope),
-            Value::from(by.as_slice()),
-            Value::from(dice.as_slice()),
-            Value::from(*outcome),
-            Value::from(*n),
-        ]);
-    }
-    conn.exec_drop(add_sql(sums.len()), Params::Positional(params))
-        .await
-}
-
-/// The upsert of `keys` summed counts, in the writer's slot.
-fn add_sql(keys: usize) -> String {
-    const HEAD: &str = concat!(insert_counts!(), "VALUES ");
-    const ROW: &str = "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)";
-    const TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
-    sql::repeated(HEAD, ROW, keys, TAIL)
-}
-
-/// The stats of one scope: outcomes and their counts, slots summed. A sum
+/// The stats of one filter, exact: its counts, slots summed, and the rows
+/// of the tail it matches, in one statement and so one snapshot. Answers
+/// outcome, count, and how many of those rows came from the tail. A sum
 /// below zero would mean the counts were broken; it is read as such.
-pub(crate) const STATS: &str = "SELECT outcome, CAST(SUM(n) AS SIGNED) FROM dice_roll_counts \
-     WHERE scope = ? AND rolled_by = ? AND dice = ? GROUP BY outcome HAVING SUM(n) <> 0";
+///
+/// Parameters: scope, roller's bytes, notation (the counts' keys, `''` when
+/// absent), then the roller three times and the notation twice, `NULL`
+/// when absent.
+pub(crate) const STATS: &str = concat!(
+    "SELECT outcome, CAST(SUM(n) AS SIGNED), CAST(SUM(tail) AS SIGNED) FROM (",
+    "SELECT outcome, n, 0 AS tail FROM dice_roll_counts ",
+    "WHERE scope = ? AND rolled_by = ? AND dice = ? ",
+    "UNION ALL ",
+    "SELECT outcome, COUNT(*), COUNT(*) FROM rolls WHERE counted = 0 ",
+    "AND (? IS NULL OR rolled_by = ? AND CAST(rolled_by AS BINARY) = CAST(? AS BINARY)) ",
+    "AND (? IS NULL OR dice = ?) ",
+    "GROUP BY outcome",
+    ") AS both_parts GROUP BY outcome HAVING SUM(n) <> 0"
+);
 
 /// The scope that answers a stats query, by which filters it has.
 pub(crate) fn scope(by_roller: bool, by_dice: bool) -> u8 {
@@ -393,11 +437,7 @@ mod tests {
                 countings * 4
             );
         }
-        assert_eq!(ADD_BACKFILLING.matches(spread).count(), 1);
-        assert!(add_sql(3).ends_with(
-            "(?, ?, ?, ?, CONNECTION_ID() % 32, ?), (?, ?, ?, ?, CONNECTION_ID() % 32, ?), \
-             (?, ?, ?, ?, CONNECTION_ID() % 32, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
-        ));
+        assert_eq!(ADD_FOLDING.0.matches(spread).count(), 1);
     }
 
     #[test]
@@ -412,10 +452,6 @@ mod tests {
         let all: Vec<_> = keys(Some(b"ann"), Some(b"2d6")).collect();
         assert_eq!(all[3], (3, &b"ann"[..], &b"2d6"[..]));
         assert_eq!(all[1], (1, &b"ann"[..], &b""[..]));
-        assert_eq!(keys_of(false, false), 1);
-        assert_eq!(keys_of(true, false), 2);
-        assert_eq!(keys_of(false, true), 2);
-        assert_eq!(keys_of(true, true), 4);
     }
 
     #[test]
@@ -427,13 +463,38 @@ mod tests {
     }
 
     #[test]
-    fn the_backfill_marks_its_rows_with_a_state_no_writer_uses() {
+    fn a_fold_marks_its_rows_with_a_state_no_writer_uses_and_names_them_by_id() {
         assert!(
-            MARK_BACKFILLING.contains("SET counted = 3 ")
-                && MARK_BACKFILLING.ends_with("counted = 0")
+            MARK_FOLDING.0.contains("SET counted = 3 ") && MARK_FOLDING.1.ends_with("counted = 0")
         );
-        assert!(ADD_BACKFILLING.contains("r.counted = 3 "));
-        assert!(MARK_COUNTED.contains("SET counted = 1 ") && MARK_COUNTED.ends_with("counted = 3"));
-        assert!(!ON_INSERT.contains("= 3") && !ON_UPDATE.contains("= 3"));
+        assert!(ADD_FOLDING.1.starts_with(") AND r.counted = 3 "));
+        assert!(
+            MARK_COUNTED.0.contains("SET counted = 1 ") && MARK_COUNTED.1.ends_with("counted = 3")
+        );
+        assert!(!ON_UPDATE.contains("= 3") && !ON_DELETE.contains("= 3"));
+        for (head, _) in [MARK_FOLDING, ADD_FOLDING, MARK_COUNTED] {
+            assert!(head.ends_with("id IN ("), "{head}");
+        }
+        let sql = by_ids(MARK_FOLDING.0, MARK_FOLDING.1);
+        assert_eq!(sql.matches('?').count(), CHUNK);
+    }
+
+    #[test]
+    fn a_short_chunk_is_padded_with_its_last_id() {
+        let Params::Positional(values) = padded(&[7, 9]) else {
+            panic!("positional")
+        };
+        assert_eq!(values.len(), CHUNK);
+        assert_eq!(
+            values[..3],
+            [Value::from(7_u32), Value::from(9_u32), Value::from(9_u32)]
+        );
+        assert!(values.iter().skip(1).all(|v| *v == Value::from(9_u32)));
+    }
+
+    #[test]
+    fn stats_take_a_parameter_for_each_key_and_filter() {
+        assert_eq!(STATS.matches('?').count(), 3 + 3 + 2);
+        assert!(STATS.contains("FROM rolls WHERE counted = 0 "));
     }
 }

@@ -33,9 +33,9 @@ enum Step {
     },
     /// `CREATE TRIGGER` for each trigger that does not exist yet.
     Triggers(&'static [Trigger]),
-    /// Counts the rows written before the triggers, in chunks
-    /// ([`counts::backfill`]); safe to interrupt and to run again.
-    Backfill,
+    /// Folds every row not yet counted into the counts, in chunks
+    /// ([`counts::fold`]); safe to interrupt and to run again.
+    Fold,
 }
 
 /// The tutorial's table, verbatim but for the engine and character set that a
@@ -169,7 +169,30 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 13,
         name: "count the rolls already there",
-        step: Step::Backfill,
+        step: Step::Fold,
+    },
+    // From here on rows are counted by folding (see `counts`), not on insert:
+    // the tail of rows not yet counted is found by this index.
+    Migration {
+        version: 14,
+        name: "index rolls by counted",
+        step: Step::Index {
+            table: "rolls",
+            name: "idx_rolls_counted",
+            columns: "counted",
+        },
+    },
+    // New rows join the tail. The insert trigger counts only rows marked 1,
+    // so until it is dropped it passes over them: no row is counted twice.
+    Migration {
+        version: 15,
+        name: "leave new rolls to folding",
+        step: Step::Sql("ALTER TABLE rolls ALTER COLUMN counted SET DEFAULT 0"),
+    },
+    Migration {
+        version: 16,
+        name: "stop counting on insert",
+        step: Step::Sql("DROP TRIGGER IF EXISTS dice_counts_on_insert"),
     },
 ];
 
@@ -262,7 +285,14 @@ async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async
                 }
             }
         }
-        Step::Backfill => counts::backfill(conn).await?,
+        Step::Fold => {
+            let wait = counts::Wait::Up(LOCK_WAIT_SECS);
+            if counts::fold(conn, wait, usize::MAX).await?.is_none() {
+                return Err(mysql_async::Error::Other(
+                    format!("another process held the fold lock for {LOCK_WAIT_SECS} s").into(),
+                ));
+            }
+        }
     }
     conn.exec_drop(
         "INSERT INTO dice_schema_migrations (version, name) VALUES (?, ?)",
@@ -292,7 +322,7 @@ async fn exists(
 }
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: u32 = 13;
+pub const LATEST_VERSION: u32 = 16;
 
 #[cfg(test)]
 mod tests {

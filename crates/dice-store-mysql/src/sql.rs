@@ -36,7 +36,8 @@ macro_rules! insert_row {
 /// Parameters per inserted row.
 pub(crate) const INSERT_COLUMNS: usize = 7;
 
-/// The head of an insert counted by the trigger, and one row's placeholders.
+/// The head of an insert, and one row's placeholders. Rows leave `counted` to
+/// its default: not yet in the stats counts (see `counts`).
 macro_rules! insert_head {
     () => {
         concat!("INSERT INTO rolls (", insert_columns!(), ") VALUES ")
@@ -45,18 +46,8 @@ macro_rules! insert_head {
 const INSERT_HEAD: &str = insert_head!();
 const INSERT_ROW: &str = insert_row!();
 
-/// The insert of a single roll, the common case, spelled out once; the
-/// trigger counts it.
+/// The insert of a single roll, the common case, spelled out once.
 const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
-
-/// The head of a multi-row insert, whose rows its writer counts (`counted` = 2,
-/// see `counts`), and one row's placeholders.
-const INSERT_COUNTED_HEAD: &str = concat!(
-    "INSERT INTO rolls (",
-    insert_columns!(),
-    ", counted) VALUES "
-);
-const INSERT_COUNTED_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, 2)";
 
 /// How far apart the ids of one multi-row insert are.
 pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
@@ -129,45 +120,27 @@ pub(crate) const KEY_DELETE_EXPIRED: &str = "DELETE FROM dice_idempotency_keys \
 pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
      WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
 
-/// Who adds an insert's rows to the stats counts (see `counts`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Counting {
-    /// The insert trigger, row by row, within the one statement.
-    Trigger,
-    /// The writer, in the same transaction: the rows are written with
-    /// `counted` = 2, which the trigger passes over.
-    Writer,
-}
-
-/// An insert of `rows` rolls, counted by `counting`.
-pub(crate) fn insert(rows: usize, counting: Counting) -> std::borrow::Cow<'static, str> {
-    let (head, row) = match counting {
-        Counting::Trigger if rows == 1 => return INSERT_ONE.into(),
-        Counting::Trigger => (INSERT_HEAD, INSERT_ROW),
-        Counting::Writer => (INSERT_COUNTED_HEAD, INSERT_COUNTED_ROW),
-    };
-    repeated(head, row, rows, "").into()
+/// An insert of `rows` rolls.
+pub(crate) fn insert(rows: usize) -> std::borrow::Cow<'static, str> {
+    if rows == 1 {
+        return INSERT_ONE.into();
+    }
+    repeated(INSERT_HEAD, INSERT_ROW, rows, "").into()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_multi_row_insert_has_a_parameter_per_column_and_row() {
-        use super::Counting::{Trigger, Writer};
-        let sql = super::insert(3, Writer);
+        let sql = super::insert(3);
         assert!(
             sql.ends_with(
-                "counted) VALUES (?, ?, ?, ?, ?, ?, ?, 2), (?, ?, ?, ?, ?, ?, ?, 2), (?, ?, ?, ?, ?, ?, ?, 2)"
+                "faces) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"
             ),
             "{sql}"
         );
         assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);
-        let sql = super::insert(2, Trigger);
-        assert!(
-            sql.ends_with("faces) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"),
-            "{sql}"
-        );
-        assert_eq!(super::insert(1, Trigger), super::INSERT_ONE);
+        assert_eq!(super::insert(1), super::INSERT_ONE);
         assert_eq!(
             super::INSERT_ONE.matches('?').count(),
             super::INSERT_COLUMNS

@@ -1,5 +1,6 @@
 //! [`MysqlStore`]: the [`RollStore`] on a MySQL connection pool.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,10 @@ use crate::{MysqlConfig, counts, migrate, rows, sql};
 
 /// Expired idempotency keys are purged at most this often per store.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Chunks one fold of the store's takes at most: well within a statement's
+/// time limit, and many times what the store inserts between two folds.
+const FOLD_CHUNKS: usize = 16;
 
 /// Rolls in a MySQL, Aurora MySQL or MariaDB database.
 ///
@@ -60,6 +65,10 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
+    /// Rows inserted since this store last folded (see `counts`).
+    unfolded: AtomicU64,
+    /// Whether one of this store's calls is folding.
+    folding: AtomicBool,
     pub(crate) id_step: IdStep,
     /// Whether plain inserts are coalesced, in `lanes`.
     coalesce: bool,
@@ -92,6 +101,8 @@ impl MysqlStore {
                 },
                 key_ttl: config.key_ttl,
                 last_purge: Mutex::new(Instant::now()),
+                unfolded: AtomicU64::new(0),
+                folding: AtomicBool::new(false),
                 id_step: IdStep::default(),
                 coalesce: config.coalesce,
                 lanes: Lanes::new(config.max_connections),
@@ -151,6 +162,20 @@ impl MysqlStore {
         .await
     }
 
+    /// Moves rolls not yet counted into the stats counts (see the README's
+    /// "Stats at scale"), up to 16,000 of them; returns how many it moved: 0
+    /// when there were none, or another process was moving them. The store
+    /// calls this by itself after every 1,000 rows it inserts, and after a
+    /// stats read that met as many rows not yet counted; stats are exact
+    /// either way, and only their cost grows with the rows not yet counted.
+    pub async fn fold(&self) -> Result<u64> {
+        self.run(|mut conn| async move {
+            let folded = counts::fold(&mut conn, counts::Wait::No, FOLD_CHUNKS).await?;
+            Ok(folded.unwrap_or(0))
+        })
+        .await
+    }
+
     /// Closes every pooled connection, waiting for those in use to come back.
     pub async fn close(self) -> Result<(), crate::Error> {
         Ok(self.shared.pools.disconnect().await?)
@@ -199,6 +224,41 @@ impl MysqlStore {
         }
         let _ = self.purge_expired_keys().await;
     }
+
+    /// Folds once `rows` more inserted rows make [`counts::FOLD_EVERY`].
+    async fn fold_now_and_then(&self, rows: usize) {
+        let rows = rows as u64;
+        let before = self.shared.unfolded.fetch_add(rows, Ordering::Relaxed);
+        if before + rows >= counts::FOLD_EVERY {
+            self.fold_in_turn().await;
+        }
+    }
+
+    /// Folds unless another call of this store is folding. A failure only
+    /// postpones the fold; stats stay exact meanwhile.
+    async fn fold_in_turn(&self) {
+        let Some(_turn) = FoldTurn::take(&self.shared.folding) else {
+            return;
+        };
+        self.shared.unfolded.store(0, Ordering::Relaxed);
+        let _ = self.fold().await;
+    }
+}
+
+/// This store's one turn to fold, given back when dropped, also when the
+/// call folding is dropped midway.
+struct FoldTurn<'a>(&'a AtomicBool);
+
+impl<'a> FoldTurn<'a> {
+    fn take(folding: &'a AtomicBool) -> Option<Self> {
+        (!folding.swap(true, Ordering::AcqRel)).then_some(Self(folding))
+    }
+}
+
+impl Drop for FoldTurn<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 #[async_trait]
@@ -209,11 +269,13 @@ impl RollStore for MysqlStore {
         created_by: Option<&Actor>,
     ) -> Result<Vec<Roll>> {
         // An empty insert has nothing to share a statement with.
-        if self.shared.coalesce && !rolls.is_empty() {
-            coalesce::insert(&self.shared, self.deadline, rolls, created_by).await
+        let stored = if self.shared.coalesce && !rolls.is_empty() {
+            coalesce::insert(&self.shared, self.deadline, rolls, created_by).await?
         } else {
-            plain::insert(self.shared.db(), self.deadline, rolls, created_by).await
-        }
+            plain::insert(self.shared.db(), self.deadline, rolls, created_by).await?
+        };
+        self.fold_now_and_then(stored.len()).await;
+        Ok(stored)
     }
 
     async fn insert_idempotent(
@@ -233,6 +295,7 @@ impl RollStore for MysqlStore {
             .run(|conn| idempotency::record_once(conn, &claim))
             .await?;
         if !result.replayed {
+            self.fold_now_and_then(request.rolls().len()).await;
             self.purge_now_and_then().await;
         }
         Ok(result)
@@ -263,30 +326,45 @@ impl RollStore for MysqlStore {
         Ok(Page::from_overfetch(found, query.limit()))
     }
 
-    /// Reads the counts the triggers keep (see `counts`): a few rows per
-    /// outcome, however many rolls the table holds.
+    /// Reads the counts and the rows not yet counted (see `counts`): a few
+    /// rows per outcome and the short tail, however many rolls the table holds.
     async fn stats(&self, query: &StatsQuery) -> Result<Stats> {
         let scope = counts::scope(query.rolled_by().is_some(), query.dice().is_some());
-        let by = query
-            .rolled_by()
-            .map_or(Value::from(""), |a| Value::from(a.as_str()));
-        let dice = query.dice().map_or(Value::from(""), dice_value);
-        let params = vec![Value::from(scope), by, dice];
-        let sums: Vec<(u32, i64)> = self
+        let by = actor_value(query.rolled_by());
+        let dice = query.dice().map_or(Value::NULL, dice_value);
+        let key = |value: &Value| match value {
+            Value::NULL => Value::from(""),
+            value => value.clone(),
+        };
+        let params = vec![
+            Value::from(scope),
+            key(&by),
+            key(&dice),
+            by.clone(),
+            by.clone(),
+            by,
+            dice.clone(),
+            dice,
+        ];
+        let sums: Vec<(u32, i64, i64)> = self
             .run(|mut conn| {
                 let params = params.clone();
                 async move { Ok(conn.exec(counts::STATS, params).await?) }
             })
             .await?;
+        let tail: i64 = sums.iter().map(|(_, _, tail)| tail).sum();
         let counts = sums
             .into_iter()
-            .map(|(outcome, n)| match u64::try_from(n) {
+            .map(|(outcome, n, _)| match u64::try_from(n) {
                 Ok(n) => Ok((Outcome::new(outcome), n)),
                 Err(_) => Err(StoreError::internal(format!(
                     "the counts of outcome {outcome} add up to {n}, below zero"
                 ))),
             })
             .collect::<Result<Vec<_>>>()?;
+        if u64::try_from(tail).unwrap_or(0) >= counts::FOLD_EVERY {
+            self.fold_in_turn().await;
+        }
         Ok(Stats::for_query(query, counts))
     }
 }

@@ -1,30 +1,91 @@
-//! The counts behind `stats` against the table they count, read at one moment,
+//! The counts behind `stats` against the rows they count, read at one moment,
 //! under real concurrency and real faults: writers through the store and
-//! beside it with plain SQL, connections killed mid-batch, and a backfill cut
-//! off halfway and run again.
+//! beside it with plain SQL, connections killed mid-batch, and a migration's
+//! fold cut off halfway and run again. Then every row folded, and the stats
+//! equal to the table.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dice_core::IdempotencyKey;
-use dice_core::testkit::{batch, new_roll, server_roll};
-use dice_core::{RollStore, RolledRequest, StatsQuery};
-use dice_store_mysql::MysqlStore;
-use dice_store_mysql::testkit::counts::counts_and_rolls;
+use dice_core::testkit::{actor, batch, dice, new_roll, server_roll};
+use dice_core::{Outcome, RollStore, RolledRequest, StatsQuery};
+use dice_store_mysql::testkit::counts::{counts_and_rolls, fold_all, tail};
+use dice_store_mysql::{MysqlConfig, MysqlStore, Preset};
 use mysql_async::prelude::Queryable;
 use support::{TUTORIAL_DDL, TestDb, admin};
 
-/// Fails unless the counts equal the table, read in one snapshot.
+/// Fails unless the counts equal the rows folded into them, read in one
+/// snapshot.
 async fn assert_exact(db: &TestDb, when: &str) {
     let mut conn = admin().await;
-    let (counts, table) = counts_and_rolls(&mut conn, &db.name).await;
+    let (counts, folded) = counts_and_rolls(&mut conn, &db.name).await;
     conn.disconnect().await.unwrap();
-    assert!(!table.is_empty(), "{when}: the table has rows");
-    assert_eq!(counts, table, "{when}: counts and table differ");
+    assert_eq!(counts, folded, "{when}: counts and folded rows differ");
+}
+
+/// Fails unless `store` had folded rows by itself, then folds the rest and
+/// fails unless the counts hold every row and the stats count them all.
+async fn assert_all_folded(db: &TestDb, store: &MysqlStore, when: &str) {
+    let mut conn = admin().await;
+    let rows = db.count_rolls().await;
+    let left = tail(&mut conn, &db.name).await;
+    assert!(
+        left < rows,
+        "{when}: the store folded by itself ({left} of {rows} left)"
+    );
+    fold_all(store, &mut conn, &db.name).await;
+    let (counts, folded) = counts_and_rolls(&mut conn, &db.name).await;
+    conn.disconnect().await.unwrap();
+    assert!(!folded.is_empty(), "{when}: the table has rows");
+    assert_eq!(
+        counts, folded,
+        "{when}: counts and table differ, every row folded"
+    );
+    let all = store.stats(&StatsQuery::new()).await.unwrap();
+    assert_eq!(all.count, db.count_rolls().await, "{when}: stats");
+}
+
+/// Fails unless the store's stats, for every filter, equal a `GROUP BY` of
+/// the table.
+async fn assert_stats_equal_group_by(db: &TestDb, store: &MysqlStore, when: &str) {
+    let everything = StatsQuery::new();
+    let queries = [
+        ("1 = 1", everything.clone()),
+        // Names match byte for byte: the SQL writer makes `W1`s too.
+        (
+            "BINARY rolled_by = 'w1'",
+            everything.clone().by(actor("w1")),
+        ),
+        ("dice = '2d6'", everything.clone().of(dice("2d6"))),
+        (
+            "dice = '2d6' AND BINARY rolled_by = 'w3'",
+            everything.of(dice("2d6")).by(actor("w3")),
+        ),
+    ];
+    let mut conn = admin().await;
+    for (filter, query) in queries {
+        let table: Vec<(u32, u64)> = conn
+            .query(format!(
+                "SELECT outcome, COUNT(*) FROM `{}`.rolls WHERE {filter} GROUP BY outcome",
+                db.name
+            ))
+            .await
+            .unwrap();
+        let table: BTreeMap<Outcome, u64> = table
+            .into_iter()
+            .map(|(o, n)| (Outcome::new(o), n))
+            .collect();
+        let stats = store.stats(&query).await.unwrap();
+        assert!(!table.is_empty(), "{when}, {filter}: rows to count");
+        assert_eq!(stats.per_outcome, table, "{when}, {filter}");
+    }
+    conn.disconnect().await.unwrap();
 }
 
 /// Rolls through the store from `writers` tasks until `stop`: single rolls,
@@ -46,7 +107,7 @@ fn store_writers(
                     let roll = server_roll("2d6", &[1 + round % 6, 1 + writer % 6], Some(&name));
                     let _ = match round % 3 {
                         0 => store.insert(&roll, None).await.map(drop),
-                        // 40 counts, which the store adds itself; 3, which the trigger adds.
+                        // Rolls in four scopes and in one.
                         1 => {
                             let rolls =
                                 (0..20).map(|n| new_roll(1 + (n + round) % 12, Some(&name)));
@@ -120,8 +181,9 @@ async fn counts_stay_exact_while_sixteen_writers_insert_and_another_program_inse
     }
     sql.await.unwrap();
     assert_exact(&db, "after the load").await;
-    let all = store.stats(&StatsQuery::new()).await.unwrap();
-    assert_eq!(all.count, db.count_rolls().await);
+    assert_stats_equal_group_by(&db, &store, "the counts and a tail").await;
+    assert_all_folded(&db, &store, "after the load").await;
+    assert_stats_equal_group_by(&db, &store, "every row folded").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -142,6 +204,7 @@ async fn counts_stay_exact_when_connections_are_killed_mid_batch() {
     }
     assert!(killed >= 6, "connections were killed under load ({killed})");
     assert_exact(&db, "after the kills").await;
+    assert_all_folded(&db, &store, "after the kills").await;
 }
 
 /// The tutorial's table with `rows` rolls of its own, written before any
@@ -160,12 +223,12 @@ async fn tutorial_table_with(db: &TestDb, rows: u32) {
     db.exec("DROP TABLE digits").await;
 }
 
-/// How many of the table's rows the backfill has counted so far.
-async fn backfilled(db: &TestDb) -> u64 {
+/// How many of the table's first `up_to` ids the fold has counted so far.
+async fn folded(db: &TestDb, up_to: u32) -> u64 {
     let mut conn = admin().await;
     let n: Option<u64> = conn
         .query_first(format!(
-            "SELECT COUNT(*) FROM `{}`.rolls WHERE counted <> 0",
+            "SELECT COUNT(*) FROM `{}`.rolls WHERE counted <> 0 AND id <= {up_to}",
             db.name
         ))
         .await
@@ -175,12 +238,12 @@ async fn backfilled(db: &TestDb) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
+async fn a_fold_of_the_tutorial_table_cut_off_halfway_and_run_again_counts_every_row_once() {
     let db = TestDb::create().await;
     tutorial_table_with(&db, 60_000).await;
     // A trigger of the test's own stalls the update of row 30000: the
-    // backfill counts the five chunks before it (ids 1 to 25000), then stalls
-    // in the sixth, and is cut off there.
+    // migration's fold counts the 29 chunks before it (ids 1 to 29000), then
+    // stalls in the 30th, and is cut off there.
     db.exec(
         "CREATE TRIGGER test_stall_row_30000 BEFORE UPDATE ON rolls FOR EACH ROW \
          BEGIN IF NEW.id = 30000 THEN DO SLEEP(60); END IF; END",
@@ -192,8 +255,8 @@ async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
     });
     let mut halfway = 0;
     for _ in 0..2000 {
-        halfway = backfilled(&db).await;
-        if halfway >= 25_000 {
+        halfway = folded(&db, ALL).await;
+        if halfway >= 29_000 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -202,9 +265,9 @@ async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
     db.exec("DROP TRIGGER test_stall_row_30000").await;
     assert!(first.await.unwrap().is_err(), "the first run was cut off");
     assert_eq!(
-        (halfway, backfilled(&db).await),
-        (25_000, 25_000),
-        "cut off halfway, with five chunks of twelve counted"
+        (halfway, folded(&db, ALL).await),
+        (29_000, 29_000),
+        "cut off halfway, with 29 chunks of 60 counted"
     );
 
     // Meanwhile another program writes, deletes and updates, counted or not.
@@ -217,13 +280,52 @@ async fn a_backfill_cut_off_halfway_and_run_again_counts_every_row_once() {
         again.contains(&dice_store_mysql::LATEST_VERSION),
         "{again:?}"
     );
+    let mut conn = admin().await;
+    let tutorials: Option<u64> = conn
+        .query_first(format!(
+            "SELECT COUNT(*) FROM `{}`.rolls WHERE id <= 60000",
+            db.name
+        ))
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
     assert_eq!(
-        backfilled(&db).await,
-        db.count_rolls().await,
-        "every row counted"
+        Some(folded(&db, 60_000).await),
+        tutorials,
+        "every row there before the migration counted"
     );
     assert_exact(&db, "after the second run").await;
     let store = db.store().await;
     let all = store.stats(&StatsQuery::new()).await.unwrap();
-    assert_eq!(all.count, db.count_rolls().await);
+    assert_eq!(all.count, db.count_rolls().await, "stats with the tail");
+    let mut conn = admin().await;
+    fold_all(&store, &mut conn, &db.name).await;
+    conn.disconnect().await.unwrap();
+    assert_exact(&db, "every row folded").await;
+}
+
+/// Every id.
+const ALL: u32 = u32::MAX;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployments_least_privileged_user_folds_by_itself_and_reads_exact_stats() {
+    let db = TestDb::create().await;
+    db.store().await.close().await.unwrap();
+    let url = support::app_user(&db).await;
+    let config = MysqlConfig::from_url(&url, Preset::Lambda).unwrap();
+    let store = MysqlStore::connect(&config).await.unwrap();
+    // 1200 rows make a fold; the last 100 wait for the next one.
+    for (round, rows) in [400, 400, 400, 100].into_iter().enumerate() {
+        let rolls =
+            (0..rows).map(|n| new_roll(1 + (n + round as u32) % 6, Some(&format!("p{}", n % 7))));
+        store.insert_batch(&batch(rolls), None).await.unwrap();
+    }
+    let mut conn = admin().await;
+    let left = tail(&mut conn, &db.name).await;
+    assert_eq!(left, 100, "the store folded the first 1200 rows by itself");
+    fold_all(&store, &mut conn, &db.name).await;
+    conn.disconnect().await.unwrap();
+    assert_exact(&db, "folded by the deployment's user").await;
+    let all = store.stats(&StatsQuery::new()).await.unwrap();
+    assert_eq!(all.count, 1300);
 }

@@ -66,6 +66,20 @@ async fn an_empty_database_gets_the_tutorial_table_and_ours() {
         assert_eq!(engine, "InnoDB", "{table}");
         assert!(collation.starts_with("utf8mb4"), "{table}: {collation}");
     }
+    // Rows are counted by folding: found by an index, not by an insert trigger.
+    let tail_index = ("idx_rolls_counted".to_owned(), "counted".to_owned());
+    assert!(indexes(&db).await.contains(&tail_index));
+    let mut conn = admin().await;
+    let triggers: Vec<String> = conn
+        .exec(
+            "SELECT trigger_name FROM information_schema.triggers \
+             WHERE trigger_schema = ? ORDER BY trigger_name",
+            (db.name.as_str(),),
+        )
+        .await
+        .unwrap();
+    conn.disconnect().await.unwrap();
+    assert_eq!(triggers, ["dice_counts_on_delete", "dice_counts_on_update"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,6 +281,7 @@ async fn the_deployed_app_users_grants_are_enough() {
         .purge_expired_keys()
         .await
         .expect("the app user may purge keys");
+    assert_eq!(store.fold().await.expect("the app user may fold"), 9);
     assert!(
         store.migrate().await.is_err(),
         "the app user cannot run DDL"

@@ -8,7 +8,7 @@ use mysql_async::Conn;
 
 use super::{Answer, Db, Known, Part, settle};
 use crate::exec::{self, NoConnection, OpError};
-use crate::insert::{RequestToken, Rows, insert_alone};
+use crate::insert::{RequestToken, Rows, insert_rolls};
 
 /// Server errors that end the session, which the server may send after the
 /// statement committed: shutdown, interrupted, killed (MariaDB, MySQL), idle.
@@ -201,7 +201,7 @@ impl<'r, 'a> Run<'r, 'a> {
             .collect();
         // Read before sending: once the connection fails, it can no longer be asked.
         let session = conn.id();
-        let statement = insert_alone(conn, &rows, self.db.id_step);
+        let statement = insert_rolls(conn, &rows, self.db.id_step);
         let limit = exec::statement_limit(self.db.limits, self.deadline);
         match tokio::time::timeout(limit, statement).await {
             Ok(Ok(stored)) => {

@@ -1,4 +1,4 @@
-//! The counts table beside the table it counts, read at one moment, for tests
+//! The counts table beside the rows it counts, read at one moment, for tests
 //! that the counts stay exact whatever happens to the rolls.
 
 use std::collections::BTreeMap;
@@ -14,8 +14,9 @@ type CountRow = (u8, Vec<u8>, Vec<u8>, u32, i64);
 type RollRow = (Option<Vec<u8>>, Option<Vec<u8>>, u32);
 
 /// What `dice_roll_counts` says, slots summed and zero sums left out, and what
-/// `rolls` holds, counted here in Rust, both read in one consistent snapshot of
-/// `database`: equal when the counts are exact.
+/// the rows of `rolls` it claims to hold (`counted` not 0, see the store's
+/// `counts`) hold, counted here in Rust, both read in one consistent snapshot
+/// of `database`: equal when the counts are exact.
 pub async fn counts_and_rolls(
     conn: &mut mysql_async::Conn,
     database: &str,
@@ -34,7 +35,7 @@ pub async fn counts_and_rolls(
     let rows: Vec<RollRow> = conn
         .query(format!(
             "SELECT CAST(CONVERT(rolled_by USING utf8mb4) AS BINARY), dice, outcome \
-             FROM `{database}`.rolls"
+             FROM `{database}`.rolls WHERE counted <> 0"
         ))
         .await
         .unwrap();
@@ -53,4 +54,30 @@ pub async fn counts_and_rolls(
         }
     }
     (counts, table)
+}
+
+/// How many rows of `database` are not in the counts yet: the tail, which
+/// stats add by themselves.
+pub async fn tail(conn: &mut mysql_async::Conn, database: &str) -> u64 {
+    let n: Option<u64> = conn
+        .query_first(format!(
+            "SELECT COUNT(*) FROM `{database}`.rolls WHERE counted = 0"
+        ))
+        .await
+        .unwrap();
+    n.unwrap_or(0)
+}
+
+/// Folds with `store` until no row of `database` is left out of the counts
+/// (another fold may hold the lock for a moment); fails after 200 tries.
+pub async fn fold_all(store: &crate::MysqlStore, conn: &mut mysql_async::Conn, database: &str) {
+    for _ in 0..200 {
+        if tail(conn, database).await == 0 {
+            return;
+        }
+        if store.fold().await.unwrap() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    panic!("rows of {database} were left out of the counts after 200 folds");
 }

@@ -1,5 +1,6 @@
 //! Stats that cost the same at 100 million rolls as at a thousand: counts of
-//! rolls per outcome, kept in `dice_roll_counts` by triggers on `rolls`.
+//! rolls per outcome in `dice_roll_counts`, and the short tail of rolls not
+//! counted yet.
 //!
 //! # The table
 //!
@@ -21,8 +22,8 @@
 //! tutorial's rolls cost one count each, not four.
 //!
 //! Each count is spread over 32 rows ("slots") by the writer's session id:
-//! concurrent sessions add to different rows, so inserts do not queue behind
-//! one hot row's lock until commit. A stats read sums the slots; a slot may go
+//! concurrent sessions (a fold, deletes and updates) add to different rows,
+//! so they do not queue behind one hot row's lock until commit. A stats read sums the slots; a slot may go
 //! below zero (a roll counted in one session, deleted in another), the sum
 //! cannot. Any slot is right for any change, so the spread can change freely.
 //!
@@ -56,24 +57,26 @@
 //! | 0 | is not in the counts yet: the tail, which stats add by themselves |
 //! | 1 | is in the counts (folded, or counted by the insert trigger of schema versions 11 to 15) |
 //! | 2 | is in the counts, counted by its writer (versions 11 to 15) |
-//! | 3 | is being folded (seen only inside the fold's transaction) |
+//!
+//! (Versions 11 to 15 also marked rows 3 inside their backfill's
+//! transactions, never for longer.)
 //!
 //! # Folding
 //!
-//! A chunk is up to [`CHUNK`] ids of the tail, read without locks. One
-//! transaction marks those still 0 as 3, adds their counts from a `GROUP BY`,
-//! and marks them 1. Rows are named by id, so the transaction locks those
-//! rows only: no range, no gap at the table's end where inserts go, so
+//! A chunk is the range of ids of up to [`CHUNK`] rows of the tail, found
+//! without locks. One repeatable-read transaction locks the range's rows of
+//! the tail (and its gaps, so no row joins it meanwhile), adds their counts
+//! from a `GROUP BY`, and marks them 1. A range never ends at the table's
+//! newest row: its lock would reach the gap after it, where inserts go. So
 //! writers never wait for a fold (a delete or update of a row being folded
-//! waits for that one chunk). One fold at a time per database (a named lock);
-//! an interrupted fold leaves whole chunks done or not, and the next one goes
+//! waits for that one chunk), and the newest row may stay in the tail until
+//! another follows it. One fold at a time per database (a named lock); an
+//! interrupted fold leaves whole chunks done or not, and the next one goes
 //! on. The migration folds the rows written before counting began the same
 //! way.
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Params, TxOpts, Value};
-
-use crate::sql;
+use mysql_async::{Conn, IsolationLevel, TxOpts};
 
 /// The counts table. `n` is signed: one slot may go below zero.
 pub(crate) const CREATE_COUNTS: &str = "CREATE TABLE IF NOT EXISTS dice_roll_counts (
@@ -251,48 +254,40 @@ pub(crate) const CHUNK: usize = 1_000;
 /// The store folds after inserting this many rows, or reading a tail as long.
 pub(crate) const FOLD_EVERY: u64 = 1_000;
 
-/// Up to `CHUNK` ids of the tail after an id, read without locks.
+/// Up to `CHUNK` + 1 ids of the tail after an id, read without locks.
 const TAIL: &str = "SELECT id FROM rolls WHERE counted = 0 AND id > ? ORDER BY id LIMIT ?";
 
-/// `$head`, then `CHUNK` id placeholders in a list, then `$tail`: every
-/// chunk, padded to `CHUNK` ids, is the same prepared statement.
-fn by_ids(head: &str, tail: &str) -> String {
-    sql::repeated(head, "?", CHUNK, tail)
-}
+/// The newest row's id.
+const NEWEST: &str = "SELECT MAX(id) FROM rolls";
 
-const MARK_FOLDING: (&str, &str) = (
-    "UPDATE rolls SET counted = 3 WHERE id IN (",
-    ") AND counted = 0",
+/// Locks a chunk's rows of the tail, and the gaps between them, so that
+/// its counts and its marks see the same rows. Each statement on the chunk
+/// reads it by primary key: on the index of `counted`, a locking read may
+/// scan the whole tail and lock the gap at its end, where inserts go.
+const LOCK_CHUNK: &str = "SELECT COUNT(*) FROM rolls FORCE INDEX (PRIMARY) \
+     WHERE id BETWEEN ? AND ? AND counted = 0 FOR UPDATE";
+
+/// The counts of a chunk's rows, in all four scopes at once, each row in the
+/// scopes its roller and notation give it (as `count_row!`).
+const ADD_CHUNK: &str = concat!(
+    insert_counts!(),
+    "SELECT s.scope, ",
+    "CASE WHEN s.scope IN (1, 3) THEN ",
+    by_key!("r"),
+    " ELSE '' END AS by_key, ",
+    "CASE WHEN s.scope IN (2, 3) THEN r.dice ELSE '' END AS dice_key, ",
+    "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
+    "FROM rolls r FORCE INDEX (PRIMARY) CROSS JOIN ",
+    "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
+    "WHERE r.id BETWEEN ? AND ? AND r.counted = 0 ",
+    "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
+    "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
+    "GROUP BY s.scope, by_key, dice_key, r.outcome ",
+    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
 );
 
-/// The counts of the chunk's rows being folded, in all four scopes at once,
-/// each row in the scopes its roller and notation give it (as `count_row!`).
-const ADD_FOLDING: (&str, &str) = (
-    concat!(
-        insert_counts!(),
-        "SELECT s.scope, ",
-        "CASE WHEN s.scope IN (1, 3) THEN ",
-        by_key!("r"),
-        " ELSE '' END AS by_key, ",
-        "CASE WHEN s.scope IN (2, 3) THEN r.dice ELSE '' END AS dice_key, ",
-        "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
-        "FROM rolls r CROSS JOIN ",
-        "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
-        "WHERE r.id IN ("
-    ),
-    concat!(
-        ") AND r.counted = 3 ",
-        "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
-        "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
-        "GROUP BY s.scope, by_key, dice_key, r.outcome ",
-        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
-    ),
-);
-
-const MARK_COUNTED: (&str, &str) = (
-    "UPDATE rolls SET counted = 1 WHERE id IN (",
-    ") AND counted = 3",
-);
+const MARK_COUNTED: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 1 \
+     WHERE id BETWEEN ? AND ? AND counted = 0";
 
 /// How long a fold waits for another one to finish.
 #[derive(Debug, Clone, Copy)]
@@ -333,44 +328,78 @@ async fn fold_chunks(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_async:
     let mut after = 0_u32;
     let mut folded = 0;
     for _ in 0..chunks {
-        let ids: Vec<u32> = conn.exec(TAIL, (after, CHUNK)).await?;
-        let Some(&last) = ids.last() else { break };
-        folded += fold_chunk(conn, &ids).await?;
-        if ids.len() < CHUNK {
+        let ids: Vec<u32> = conn.exec(TAIL, (after, CHUNK + 1)).await?;
+        let Some(chunk) = next_chunk(conn, &ids).await? else {
             break;
+        };
+        folded += fold_chunk(conn, chunk).await?;
+        match chunk {
+            Chunk::More { last, .. } => after = last,
+            Chunk::Last { .. } => break,
         }
-        after = last;
     }
     Ok(folded)
 }
 
-/// Folds the rows of `ids` (at most `CHUNK`, at least one) still in the tail.
-async fn fold_chunk(conn: &mut Conn, ids: &[u32]) -> Result<u64, mysql_async::Error> {
-    let params = padded(ids);
-    let statement = |(head, tail): (&str, &str)| by_ids(head, tail);
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    tx.exec_drop(statement(MARK_FOLDING), params.clone())
-        .await?;
-    let marked = tx.affected_rows();
-    if marked > 0 {
-        tx.exec_drop(statement(ADD_FOLDING), params.clone()).await?;
-        tx.exec_drop(statement(MARK_COUNTED), params).await?;
+/// The range of ids one chunk folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunk {
+    /// `CHUNK` rows of the tail, and more after `last`.
+    More { first: u32, last: u32 },
+    /// The end of the tail.
+    Last { first: u32, last: u32 },
+}
+
+/// The chunk that `ids` (from `TAIL`) begin, if any. A range that ends at
+/// the table's newest row would lock the gap after it, where every insert
+/// goes, until the chunk commits: the newest row stays in the tail instead,
+/// for a later fold.
+async fn next_chunk(conn: &mut Conn, ids: &[u32]) -> Result<Option<Chunk>, mysql_async::Error> {
+    if let [first, .., last, _] = ids
+        && ids.len() > CHUNK
+    {
+        return Ok(Some(Chunk::More {
+            first: *first,
+            last: *last,
+        }));
+    }
+    let newest: Option<Option<u32>> = conn.query_first(NEWEST).await?;
+    Ok(chunk_of_the_end(ids, newest.flatten()))
+}
+
+/// The last chunk of the tail `ids`, when `newest` is the table's newest id.
+fn chunk_of_the_end(ids: &[u32], newest: Option<u32>) -> Option<Chunk> {
+    let ids = match ids {
+        [rest @ .., last] if Some(*last) == newest => rest,
+        ids => ids,
+    };
+    match ids {
+        [] => None,
+        [first, ..] => Some(Chunk::Last {
+            first: *first,
+            last: ids[ids.len() - 1],
+        }),
+    }
+}
+
+/// Folds the rows of the tail in `chunk`'s range, in one transaction, and
+/// returns how many: locks them, adds their counts, marks them counted.
+/// Repeatable read, whatever the server's default: the range's gaps must
+/// stay locked, so that the counts and the marks see the same rows.
+async fn fold_chunk(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::Error> {
+    let (Chunk::More { first, last } | Chunk::Last { first, last }) = chunk;
+    let mut options = TxOpts::default();
+    options.with_isolation_level(IsolationLevel::RepeatableRead);
+    let mut tx = conn.start_transaction(options).await?;
+    let rows: Option<u64> = tx.exec_first(LOCK_CHUNK, (first, last)).await?;
+    let mut marked = 0;
+    if rows.unwrap_or(0) > 0 {
+        tx.exec_drop(ADD_CHUNK, (first, last)).await?;
+        tx.exec_drop(MARK_COUNTED, (first, last)).await?;
+        marked = tx.affected_rows();
     }
     tx.commit().await?;
     Ok(marked)
-}
-
-/// `ids` as `CHUNK` parameters, the last one repeated.
-fn padded(ids: &[u32]) -> Params {
-    let last = ids.last().copied().unwrap_or(0);
-    let values = ids
-        .iter()
-        .copied()
-        .chain(std::iter::repeat(last))
-        .take(CHUNK)
-        .map(Value::from)
-        .collect();
-    Params::Positional(values)
 }
 
 /// The keys a roll is counted under: scope, roller's bytes, notation's bytes.
@@ -437,7 +466,7 @@ mod tests {
                 countings * 4
             );
         }
-        assert_eq!(ADD_FOLDING.0.matches(spread).count(), 1);
+        assert_eq!(ADD_CHUNK.matches(spread).count(), 1);
     }
 
     #[test]
@@ -463,33 +492,27 @@ mod tests {
     }
 
     #[test]
-    fn a_fold_marks_its_rows_with_a_state_no_writer_uses_and_names_them_by_id() {
-        assert!(
-            MARK_FOLDING.0.contains("SET counted = 3 ") && MARK_FOLDING.1.ends_with("counted = 0")
-        );
-        assert!(ADD_FOLDING.1.starts_with(") AND r.counted = 3 "));
-        assert!(
-            MARK_COUNTED.0.contains("SET counted = 1 ") && MARK_COUNTED.1.ends_with("counted = 3")
-        );
-        assert!(!ON_UPDATE.contains("= 3") && !ON_DELETE.contains("= 3"));
-        for (head, _) in [MARK_FOLDING, ADD_FOLDING, MARK_COUNTED] {
-            assert!(head.ends_with("id IN ("), "{head}");
+    fn a_fold_locks_counts_and_marks_the_same_range_of_the_tail() {
+        for sql in [LOCK_CHUNK, ADD_CHUNK, MARK_COUNTED] {
+            assert!(sql.contains("id BETWEEN ? AND ? AND "), "{sql}");
+            assert!(sql.contains("counted = 0"), "{sql}");
+            assert_eq!(sql.matches('?').count(), 2, "{sql}");
         }
-        let sql = by_ids(MARK_FOLDING.0, MARK_FOLDING.1);
-        assert_eq!(sql.matches('?').count(), CHUNK);
+        assert!(LOCK_CHUNK.ends_with("FOR UPDATE"));
+        for sql in [LOCK_CHUNK, ADD_CHUNK, MARK_COUNTED] {
+            assert!(sql.contains(" FORCE INDEX (PRIMARY) "), "{sql}");
+        }
+        assert!(MARK_COUNTED.contains("SET counted = 1 "));
     }
 
     #[test]
-    fn a_short_chunk_is_padded_with_its_last_id() {
-        let Params::Positional(values) = padded(&[7, 9]) else {
-            panic!("positional")
-        };
-        assert_eq!(values.len(), CHUNK);
-        assert_eq!(
-            values[..3],
-            [Value::from(7_u32), Value::from(9_u32), Value::from(9_u32)]
-        );
-        assert!(values.iter().skip(1).all(|v| *v == Value::from(9_u32)));
+    fn the_tail_is_folded_up_to_but_not_including_the_tables_newest_row() {
+        let last = |first, last| Some(Chunk::Last { first, last });
+        assert_eq!(chunk_of_the_end(&[3, 5, 9], Some(9)), last(3, 5));
+        assert_eq!(chunk_of_the_end(&[3, 5, 9], Some(12)), last(3, 9));
+        assert_eq!(chunk_of_the_end(&[9], Some(9)), None);
+        assert_eq!(chunk_of_the_end(&[9], Some(10)), last(9, 9));
+        assert_eq!(chunk_of_the_end(&[], Some(10)), None);
     }
 
     #[test]

@@ -246,9 +246,7 @@ impl<'r, 'a> Run<'r, 'a> {
 #[derive(Debug, PartialEq, Eq)]
 enum Failed {
     /// The server answered that it failed, so it wrote nothing (a statement
-    /// is atomic, and so is the transaction that holds several rows and
-    /// their counts, which the error leaves uncommitted). `transient`: the
-    /// same statement may pass later.
+    /// is atomic). `transient`: the same statement may pass later.
     Refused { transient: bool },
     /// No answer, or one that ends the session and may follow a commit: the
     /// statement may have run.

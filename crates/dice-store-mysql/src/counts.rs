@@ -27,12 +27,13 @@
 //! below zero (a roll counted in one session, deleted in another), the sum
 //! cannot. Any slot is right for any change, so the spread can change freely.
 //!
-//! # Who counts: folding
+//! # Who counts: folding, or the writer
 //!
-//! An insert writes its rows with `counted` = 0 and nothing else: a counted
-//! insert cost a single insert a third more on MariaDB, most of it the commit
-//! of a second table, where an index on `counted` costs about nothing. The
-//! rows not yet counted, the "tail", are found by that index, and:
+//! A single insert writes its rows with `counted` = 0 and nothing else:
+//! counting it in its own transaction cost it a third more on MariaDB, most
+//! of it the commit of a second table, where an index on `counted` costs
+//! about nothing. The rows not yet counted, the "tail", are found by that
+//! index, and:
 //!
 //! - stats read the counts and the tail's `GROUP BY` in one statement, one
 //!   snapshot ([`STATS`]): exact at every moment, whoever wrote the rows,
@@ -42,6 +43,13 @@
 //!   [`FOLD_EVERY`] rows it inserts, and after a stats read that met a tail
 //!   that long (so rows of other programs, the tutorial's handler inserting
 //!   directly, are folded too).
+//!
+//! The store's larger multi-row inserts (batches, and plain inserts
+//! coalesced under load) count themselves instead, where a statement's rows
+//! take 16 counts or more (`insert::counting`): rows written with `counted` =
+//! 1 and their counts summed per key in one upsert ([`add`]), in the same
+//! transaction. There the commit is shared by many rows, and a fold would
+//! cost each row an update of its own.
 //!
 //! Deletes and updates keep their triggers, in the writing statement's
 //! transaction: a DBA's `DELETE` or `UPDATE` of a counted row moves its
@@ -55,28 +63,31 @@
 //! | `counted` | the row |
 //! |---|---|
 //! | 0 | is not in the counts yet: the tail, which stats add by themselves |
-//! | 1 | is in the counts (folded, or counted by the insert trigger of schema versions 11 to 15) |
+//! | 1 | is in the counts: folded, counted by its writer, or by the insert trigger of schema versions 11 to 15 |
 //! | 2 | is in the counts, counted by its writer (versions 11 to 15) |
-//!
-//! (Versions 11 to 15 also marked rows 3 inside their backfill's
-//! transactions, never for longer.)
+//! | 3 | is being folded (seen only inside the fold's transaction) |
 //!
 //! # Folding
 //!
 //! A chunk is the range of ids of up to [`CHUNK`] rows of the tail, found
-//! without locks. One repeatable-read transaction locks the range's rows of
-//! the tail (and its gaps, so no row joins it meanwhile), adds their counts
-//! from a `GROUP BY`, and marks them 1. A range never ends at the table's
-//! newest row: its lock would reach the gap after it, where inserts go. So
-//! writers never wait for a fold (a delete or update of a row being folded
-//! waits for that one chunk), and the newest row may stay in the tail until
-//! another follows it. One fold at a time per database (a named lock); an
+//! without locks. One transaction marks the range's rows of the tail 3,
+//! which locks them, adds their counts from a `GROUP BY`, and marks them 1.
+//! A range never ends at the table's newest row: in repeatable read, its
+//! locks would reach the gap after it, where inserts go. So writers never
+//! wait for a fold (a delete or update of a row being folded waits for that
+//! one chunk), and the newest row may stay in the tail until another follows
+//! it. Folds may run at once, in any number of processes ([`fold`]); an
 //! interrupted fold leaves whole chunks done or not, and the next one goes
 //! on. The migration folds the rows written before counting began the same
 //! way.
 
+use std::collections::BTreeMap;
+
+use dice_core::Roll;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, IsolationLevel, TxOpts};
+use mysql_async::{Conn, Params, TxOpts, Value};
+
+use crate::sql;
 
 /// The counts table. `n` is signed: one slot may go below zero.
 pub(crate) const CREATE_COUNTS: &str = "CREATE TABLE IF NOT EXISTS dice_roll_counts (
@@ -245,9 +256,6 @@ pub(crate) const TRIGGERS: &[Trigger] = &[
     },
 ];
 
-/// The name of the lock one fold at a time holds, per database.
-const LOCK: &str = "CONCAT('dice.fold.', DATABASE())";
-
 /// Rows per fold chunk: one chunk's transaction takes milliseconds.
 pub(crate) const CHUNK: usize = 1_000;
 
@@ -260,12 +268,12 @@ const TAIL: &str = "SELECT id FROM rolls WHERE counted = 0 AND id > ? ORDER BY i
 /// The newest row's id.
 const NEWEST: &str = "SELECT MAX(id) FROM rolls";
 
-/// Locks a chunk's rows of the tail, and the gaps between them, so that
-/// its counts and its marks see the same rows. Each statement on the chunk
-/// reads it by primary key: on the index of `counted`, a locking read may
-/// scan the whole tail and lock the gap at its end, where inserts go.
-const LOCK_CHUNK: &str = "SELECT COUNT(*) FROM rolls FORCE INDEX (PRIMARY) \
-     WHERE id BETWEEN ? AND ? AND counted = 0 FOR UPDATE";
+/// Marks a chunk's rows of the tail as being folded, which locks them. Each
+/// statement on the chunk reads it by primary key: on the index of
+/// `counted`, it may scan the whole tail and lock the gap at its end, where
+/// inserts go.
+const MARK_FOLDING: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 3 \
+     WHERE id BETWEEN ? AND ? AND counted = 0";
 
 /// The counts of a chunk's rows, in all four scopes at once, each row in the
 /// scopes its roller and notation give it (as `count_row!`).
@@ -279,7 +287,7 @@ const ADD_CHUNK: &str = concat!(
     "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
     "FROM rolls r FORCE INDEX (PRIMARY) CROSS JOIN ",
     "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
-    "WHERE r.id BETWEEN ? AND ? AND r.counted = 0 ",
+    "WHERE r.id BETWEEN ? AND ? AND r.counted = 3 ",
     "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
     "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
     "GROUP BY s.scope, by_key, dice_key, r.outcome ",
@@ -287,44 +295,13 @@ const ADD_CHUNK: &str = concat!(
 );
 
 const MARK_COUNTED: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 1 \
-     WHERE id BETWEEN ? AND ? AND counted = 0";
+     WHERE id BETWEEN ? AND ? AND counted = 3";
 
-/// How long a fold waits for another one to finish.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Wait {
-    /// Not at all: the fold under way folds these rows too.
-    No,
-    /// Up to this many seconds (the migration, which must fold everything).
-    Up(u32),
-}
-
-/// Folds the tail, up to `chunks` chunks of it, under the fold lock; returns
-/// the rows folded, or `None` when another fold held the lock past `wait`.
-pub(crate) async fn fold(
-    conn: &mut Conn,
-    wait: Wait,
-    chunks: usize,
-) -> Result<Option<u64>, mysql_async::Error> {
-    let seconds = match wait {
-        Wait::No => 0,
-        Wait::Up(seconds) => seconds,
-    };
-    let got: Option<Option<i64>> = conn
-        .exec_first(format!("SELECT GET_LOCK({LOCK}, ?)"), (seconds,))
-        .await?;
-    if got != Some(Some(1)) {
-        return Ok(None);
-    }
-    let folded = fold_chunks(conn, chunks).await;
-    // After a failure the connection is reset or closed before it is used
-    // again, which releases the lock as well.
-    let released = conn.query_drop(format!("DO RELEASE_LOCK({LOCK})")).await;
-    let folded = folded?;
-    released?;
-    Ok(Some(folded))
-}
-
-async fn fold_chunks(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_async::Error> {
+/// Folds the tail, up to `chunks` chunks of it; returns the rows folded.
+/// Folds running at once are safe: each marks a row only once it holds it,
+/// and only if it is still in the tail, taking rows in id order; one that
+/// comes second waits for the first's chunk, then passes over its rows.
+pub(crate) async fn fold(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_async::Error> {
     let mut after = 0_u32;
     let mut folded = 0;
     for _ in 0..chunks {
@@ -383,20 +360,15 @@ fn chunk_of_the_end(ids: &[u32], newest: Option<u32>) -> Option<Chunk> {
 }
 
 /// Folds the rows of the tail in `chunk`'s range, in one transaction, and
-/// returns how many: locks them, adds their counts, marks them counted.
-/// Repeatable read, whatever the server's default: the range's gaps must
-/// stay locked, so that the counts and the marks see the same rows.
+/// returns how many: marks them 3, adds their counts, marks them 1.
 async fn fold_chunk(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::Error> {
     let (Chunk::More { first, last } | Chunk::Last { first, last }) = chunk;
-    let mut options = TxOpts::default();
-    options.with_isolation_level(IsolationLevel::RepeatableRead);
-    let mut tx = conn.start_transaction(options).await?;
-    let rows: Option<u64> = tx.exec_first(LOCK_CHUNK, (first, last)).await?;
-    let mut marked = 0;
-    if rows.unwrap_or(0) > 0 {
+    let mut tx = conn.start_transaction(TxOpts::default()).await?;
+    tx.exec_drop(MARK_FOLDING, (first, last)).await?;
+    let marked = tx.affected_rows();
+    if marked > 0 {
         tx.exec_drop(ADD_CHUNK, (first, last)).await?;
         tx.exec_drop(MARK_COUNTED, (first, last)).await?;
-        marked = tx.affected_rows();
     }
     tx.commit().await?;
     Ok(marked)
@@ -404,7 +376,6 @@ async fn fold_chunk(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::E
 
 /// The keys a roll is counted under: scope, roller's bytes, notation's bytes.
 /// The Rust side of `count_row!` and the fold, which tests hold equal.
-#[cfg(any(test, feature = "testkit"))]
 pub(crate) fn keys<'a>(
     rolled_by: Option<&'a [u8]>,
     dice: Option<&'a [u8]>,
@@ -418,6 +389,57 @@ pub(crate) fn keys<'a>(
     ]
     .into_iter()
     .flatten()
+}
+
+/// How many counts a roll takes: as many as [`keys`] gives it.
+pub(crate) fn keys_of(has_roller: bool, has_dice: bool) -> usize {
+    let present: &[u8] = &[];
+    keys(has_roller.then_some(present), has_dice.then_some(present)).count()
+}
+
+/// Adds `rolls`, just written with `counted` = 1, to the counts: their counts
+/// summed per key, in one upsert, in key order (so that two writers lock the
+/// rows they share in the same order). The caller's transaction must be the
+/// one that wrote them.
+pub(crate) async fn add<'r, Q: Queryable>(
+    conn: &mut Q,
+    rolls: impl Iterator<Item = &'r Roll>,
+) -> Result<(), mysql_async::Error> {
+    let mut sums: BTreeMap<(u8, Vec<u8>, Vec<u8>, u32), i64> = BTreeMap::new();
+    for roll in rolls {
+        let by = roll
+            .rolled_by
+            .as_ref()
+            .map(|actor| actor.as_str().as_bytes());
+        let dice = roll.dice.as_ref().map(ToString::to_string);
+        for (scope, by, dice) in keys(by, dice.as_deref().map(str::as_bytes)) {
+            let key = (scope, by.to_vec(), dice.to_vec(), roll.outcome.get());
+            *sums.entry(key).or_insert(0) += 1;
+        }
+    }
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let mut params = Vec::with_capacity(sums.len() * 5);
+    for ((scope, by, dice, outcome), n) in &sums {
+        params.extend([
+            Value::from(*scope),
+            Value::from(by.as_slice()),
+            Value::from(dice.as_slice()),
+            Value::from(*outcome),
+            Value::from(*n),
+        ]);
+    }
+    conn.exec_drop(add_sql(sums.len()), Params::Positional(params))
+        .await
+}
+
+/// The upsert of `keys` summed counts, in the writer's slot.
+fn add_sql(keys: usize) -> String {
+    const HEAD: &str = concat!(insert_counts!(), "VALUES ");
+    const ROW: &str = "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)";
+    const TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+    sql::repeated(HEAD, ROW, keys, TAIL)
 }
 
 /// The stats of one filter, exact: its counts, slots summed, and the rows
@@ -492,17 +514,17 @@ mod tests {
     }
 
     #[test]
-    fn a_fold_locks_counts_and_marks_the_same_range_of_the_tail() {
-        for sql in [LOCK_CHUNK, ADD_CHUNK, MARK_COUNTED] {
+    fn a_fold_marks_counts_and_marks_again_the_same_range_by_primary_key() {
+        for sql in [MARK_FOLDING, ADD_CHUNK, MARK_COUNTED] {
             assert!(sql.contains("id BETWEEN ? AND ? AND "), "{sql}");
-            assert!(sql.contains("counted = 0"), "{sql}");
+            assert!(sql.contains(" FORCE INDEX (PRIMARY) "), "{sql}");
             assert_eq!(sql.matches('?').count(), 2, "{sql}");
         }
-        assert!(LOCK_CHUNK.ends_with("FOR UPDATE"));
-        for sql in [LOCK_CHUNK, ADD_CHUNK, MARK_COUNTED] {
-            assert!(sql.contains(" FORCE INDEX (PRIMARY) "), "{sql}");
-        }
-        assert!(MARK_COUNTED.contains("SET counted = 1 "));
+        assert!(MARK_FOLDING.contains("SET counted = 3 ") && MARK_FOLDING.ends_with("counted = 0"));
+        assert!(ADD_CHUNK.contains("r.counted = 3 "));
+        assert!(MARK_COUNTED.contains("SET counted = 1 ") && MARK_COUNTED.ends_with("counted = 3"));
+        // No trigger ever sees or makes the fold's own state.
+        assert!(!ON_UPDATE.contains("= 3") && !ON_DELETE.contains("= 3"));
     }
 
     #[test]

@@ -286,12 +286,7 @@ async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async
             }
         }
         Step::Fold => {
-            let wait = counts::Wait::Up(LOCK_WAIT_SECS);
-            if counts::fold(conn, wait, usize::MAX).await?.is_none() {
-                return Err(mysql_async::Error::Other(
-                    format!("another process held the fold lock for {LOCK_WAIT_SECS} s").into(),
-                ));
-            }
+            counts::fold(conn, usize::MAX).await?;
         }
     }
     conn.exec_drop(

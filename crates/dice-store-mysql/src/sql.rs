@@ -36,8 +36,8 @@ macro_rules! insert_row {
 /// Parameters per inserted row.
 pub(crate) const INSERT_COLUMNS: usize = 7;
 
-/// The head of an insert, and one row's placeholders. Rows leave `counted` to
-/// its default: not yet in the stats counts (see `counts`).
+/// The head of an insert whose rows join the tail of rows not counted yet
+/// (see `counts`), and one row's placeholders.
 macro_rules! insert_head {
     () => {
         concat!("INSERT INTO rolls (", insert_columns!(), ") VALUES ")
@@ -46,8 +46,18 @@ macro_rules! insert_head {
 const INSERT_HEAD: &str = insert_head!();
 const INSERT_ROW: &str = insert_row!();
 
-/// The insert of a single roll, the common case, spelled out once.
+/// The insert of a single roll, the common case, spelled out once; a fold
+/// counts it later.
 const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
+
+/// The head of a multi-row insert, whose rows its writer counts (`counted` = 1,
+/// see `counts`), and one row's placeholders.
+const INSERT_COUNTED_HEAD: &str = concat!(
+    "INSERT INTO rolls (",
+    insert_columns!(),
+    ", counted) VALUES "
+);
+const INSERT_COUNTED_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, 1)";
 
 /// How far apart the ids of one multi-row insert are.
 pub(crate) const ID_STEP: &str = "SELECT @@session.auto_increment_increment";
@@ -120,27 +130,45 @@ pub(crate) const KEY_DELETE_EXPIRED: &str = "DELETE FROM dice_idempotency_keys \
 pub(crate) const KEYS_PURGE: &str = "DELETE FROM dice_idempotency_keys \
      WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 1000";
 
-/// An insert of `rows` rolls.
-pub(crate) fn insert(rows: usize) -> std::borrow::Cow<'static, str> {
-    if rows == 1 {
-        return INSERT_ONE.into();
-    }
-    repeated(INSERT_HEAD, INSERT_ROW, rows, "").into()
+/// Who adds an insert's rows to the stats counts (see `counts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counting {
+    /// A fold, later: the rows join the tail.
+    Fold,
+    /// The writer, in the same transaction: the rows are written with
+    /// `counted` = 1.
+    Writer,
+}
+
+/// An insert of `rows` rolls, counted by `counting`.
+pub(crate) fn insert(rows: usize, counting: Counting) -> std::borrow::Cow<'static, str> {
+    let (head, row) = match counting {
+        Counting::Fold if rows == 1 => return INSERT_ONE.into(),
+        Counting::Fold => (INSERT_HEAD, INSERT_ROW),
+        Counting::Writer => (INSERT_COUNTED_HEAD, INSERT_COUNTED_ROW),
+    };
+    repeated(head, row, rows, "").into()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_multi_row_insert_has_a_parameter_per_column_and_row() {
-        let sql = super::insert(3);
+        use super::Counting::{Fold, Writer};
+        let sql = super::insert(3, Writer);
         assert!(
             sql.ends_with(
-                "faces) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"
+                "counted) VALUES (?, ?, ?, ?, ?, ?, ?, 1), (?, ?, ?, ?, ?, ?, ?, 1), (?, ?, ?, ?, ?, ?, ?, 1)"
             ),
             "{sql}"
         );
         assert_eq!(sql.matches('?').count(), 3 * super::INSERT_COLUMNS);
-        assert_eq!(super::insert(1), super::INSERT_ONE);
+        let sql = super::insert(2, Fold);
+        assert!(
+            sql.ends_with("faces) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"),
+            "{sql}"
+        );
+        assert_eq!(super::insert(1, Fold), super::INSERT_ONE);
         assert_eq!(
             super::INSERT_ONE.matches('?').count(),
             super::INSERT_COLUMNS

@@ -16,7 +16,7 @@ use crate::coalesce::{self, Lanes};
 use crate::connect_error::connect_timeout;
 use crate::exec::{self, Limits, OpError};
 use crate::idempotency::{self, Claim};
-use crate::insert::{IdStep, actor_value, dice_value};
+use crate::insert::{IdStep, actor_value, dice_value, left_to_fold};
 use crate::plain::{self, Db};
 use crate::pools::Pools;
 use crate::{MysqlConfig, counts, migrate, rows, sql};
@@ -163,17 +163,15 @@ impl MysqlStore {
     }
 
     /// Moves rolls not yet counted into the stats counts (see the README's
-    /// "Stats at scale"), up to 16,000 of them; returns how many it moved: 0
-    /// when there were none, or another process was moving them. The store
-    /// calls this by itself after every 1,000 rows it inserts, and after a
-    /// stats read that met as many rows not yet counted; stats are exact
-    /// either way, and only their cost grows with the rows not yet counted.
+    /// "Stats at scale"), up to 16,000 of them, all but the table's newest
+    /// row; returns how many it moved (none of those another fold moved
+    /// first). The store calls this by itself after every 1,000 rows it
+    /// inserts into the tail, and after a stats read that met as many rows
+    /// not yet counted; stats are exact either way, and only their cost grows
+    /// with the rows not yet counted.
     pub async fn fold(&self) -> Result<u64> {
-        self.run(|mut conn| async move {
-            let folded = counts::fold(&mut conn, counts::Wait::No, FOLD_CHUNKS).await?;
-            Ok(folded.unwrap_or(0))
-        })
-        .await
+        self.run(|mut conn| async move { Ok(counts::fold(&mut conn, FOLD_CHUNKS).await?) })
+            .await
     }
 
     /// Closes every pooled connection, waiting for those in use to come back.
@@ -225,7 +223,8 @@ impl MysqlStore {
         let _ = self.purge_expired_keys().await;
     }
 
-    /// Folds once `rows` more inserted rows make [`counts::FOLD_EVERY`].
+    /// Folds once `rows` more rows inserted into the tail make
+    /// [`counts::FOLD_EVERY`].
     async fn fold_now_and_then(&self, rows: usize) {
         let rows = rows as u64;
         let before = self.shared.unfolded.fetch_add(rows, Ordering::Relaxed);
@@ -274,7 +273,7 @@ impl RollStore for MysqlStore {
         } else {
             plain::insert(self.shared.db(), self.deadline, rolls, created_by).await?
         };
-        self.fold_now_and_then(stored.len()).await;
+        self.fold_now_and_then(left_to_fold(rolls)).await;
         Ok(stored)
     }
 
@@ -295,7 +294,7 @@ impl RollStore for MysqlStore {
             .run(|conn| idempotency::record_once(conn, &claim))
             .await?;
         if !result.replayed {
-            self.fold_now_and_then(request.rolls().len()).await;
+            self.fold_now_and_then(left_to_fold(request.rolls())).await;
             self.purge_now_and_then().await;
         }
         Ok(result)

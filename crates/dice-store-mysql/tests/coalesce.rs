@@ -456,16 +456,18 @@ async fn lost_reply_after_commit(callers: &[Caller], lost: Command) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_combined_statement_whose_reply_is_lost_answers_every_caller_with_its_rows() {
-    // Eight callers' rolls in one statement, which commits on its own.
+    // Seven rolls with a roller: 14 counts, which a fold adds later, so the
+    // combined statement commits on its own.
     let mut callers = vec![Caller::named("first", [1])];
     callers.extend((0..7).map(|n| Caller::named(&format!("c{n}"), [n + 1])));
     lost_reply_after_commit(&callers, Command::Execute).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_long_combined_statement_whose_reply_is_lost_answers_every_caller_with_its_rows() {
-    // 32 rolls with a roller from 16 callers.
-    lost_reply_after_commit(&first_and_queued(16), Command::Execute).await;
+async fn a_combined_transaction_whose_commit_reply_is_lost_answers_every_caller_with_its_rows() {
+    // 32 rolls with a roller: 64 counts, which the store adds itself in the
+    // statement's transaction; the reply to its COMMIT is lost.
+    lost_reply_after_commit(&first_and_queued(16), Command::Commit).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

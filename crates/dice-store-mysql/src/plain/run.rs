@@ -8,7 +8,7 @@ use mysql_async::Conn;
 
 use super::{Answer, Db, Known, Part, settle};
 use crate::exec::{self, NoConnection, OpError};
-use crate::insert::{RequestToken, Rows, insert_rolls};
+use crate::insert::{RequestToken, Rows, insert_alone};
 
 /// Server errors that end the session, which the server may send after the
 /// statement committed: shutdown, interrupted, killed (MariaDB, MySQL), idle.
@@ -201,7 +201,7 @@ impl<'r, 'a> Run<'r, 'a> {
             .collect();
         // Read before sending: once the connection fails, it can no longer be asked.
         let session = conn.id();
-        let statement = insert_rolls(conn, &rows, self.db.id_step);
+        let statement = insert_alone(conn, &rows, self.db.id_step);
         let limit = exec::statement_limit(self.db.limits, self.deadline);
         match tokio::time::timeout(limit, statement).await {
             Ok(Ok(stored)) => {
@@ -246,7 +246,9 @@ impl<'r, 'a> Run<'r, 'a> {
 #[derive(Debug, PartialEq, Eq)]
 enum Failed {
     /// The server answered that it failed, so it wrote nothing (a statement
-    /// is atomic). `transient`: the same statement may pass later.
+    /// is atomic, and so is the transaction that holds several rows and
+    /// their counts, which the error leaves uncommitted). `transient`: the
+    /// same statement may pass later.
     Refused { transient: bool },
     /// No answer, or one that ends the session and may follow a commit: the
     /// statement may have run.

@@ -168,22 +168,23 @@ impl Table {
         Self { db, store }
     }
 
-    /// Adds `TAIL_ROWS` rows not yet in the counts, as another program
-    /// inserting directly would, copies of the heavy player's first rolls.
+    /// Tops the rows not yet in the counts up to `TAIL_ROWS` (a fold leaves
+    /// the newest row), as another program inserting directly would: copies
+    /// of the heavy player's first rolls.
     async fn add_tail(&self) {
         let mut conn = Conn::from_url(self.db.url()).await.unwrap();
+        let tail = "SELECT COUNT(*) FROM rolls WHERE counted = 0";
+        let before: Option<u64> = conn.query_first(tail).await.unwrap();
+        let missing = TAIL_ROWS - before.unwrap_or(0);
         conn.query_drop(format!(
             "INSERT INTO rolls (outcome, rolled_by, created_by, created_at, dice, faces) \
              SELECT outcome, rolled_by, created_by, created_at, dice, faces FROM rolls \
-             WHERE rolled_by = 'player-many' ORDER BY id LIMIT {TAIL_ROWS}"
+             WHERE rolled_by = 'player-many' ORDER BY id LIMIT {missing}"
         ))
         .await
         .unwrap();
-        let tail: Option<u64> = conn
-            .query_first("SELECT COUNT(*) FROM rolls WHERE counted = 0")
-            .await
-            .unwrap();
-        assert_eq!(tail, Some(TAIL_ROWS), "the tail is not folded yet");
+        let after: Option<u64> = conn.query_first(tail).await.unwrap();
+        assert_eq!(after, Some(TAIL_ROWS), "the tail is not folded yet");
         conn.disconnect().await.unwrap();
     }
 

@@ -256,13 +256,18 @@ pub(crate) const TRIGGERS: &[Trigger] = &[
     },
 ];
 
-/// Rows per fold chunk: one chunk's transaction takes milliseconds.
+/// Rows per chunk of the store's folds: one chunk's transaction takes
+/// milliseconds.
 pub(crate) const CHUNK: usize = 1_000;
+
+/// Rows per chunk of the migration's fold, which may run over millions of
+/// rows written before counting began: fewer transactions, each still short.
+pub(crate) const MIGRATION_CHUNK: usize = 5_000;
 
 /// The store folds after inserting this many rows, or reading a tail as long.
 pub(crate) const FOLD_EVERY: u64 = 1_000;
 
-/// Up to `CHUNK` + 1 ids of the tail after an id, read without locks.
+/// Up to a chunk and one more ids of the tail after an id, read without locks.
 const TAIL: &str = "SELECT id FROM rolls WHERE counted = 0 AND id > ? ORDER BY id LIMIT ?";
 
 /// The newest row's id.
@@ -297,16 +302,21 @@ const ADD_CHUNK: &str = concat!(
 const MARK_COUNTED: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 1 \
      WHERE id BETWEEN ? AND ? AND counted = 3";
 
-/// Folds the tail, up to `chunks` chunks of it; returns the rows folded.
+/// Folds the tail, up to `chunks` chunks of up to `rows` rows; returns the
+/// rows folded.
 /// Folds running at once are safe: each marks a row only once it holds it,
 /// and only if it is still in the tail, taking rows in id order; one that
 /// comes second waits for the first's chunk, then passes over its rows.
-pub(crate) async fn fold(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_async::Error> {
+pub(crate) async fn fold(
+    conn: &mut Conn,
+    rows: usize,
+    chunks: usize,
+) -> Result<u64, mysql_async::Error> {
     let mut after = 0_u32;
     let mut folded = 0;
     for _ in 0..chunks {
-        let ids: Vec<u32> = conn.exec(TAIL, (after, CHUNK + 1)).await?;
-        let Some(chunk) = next_chunk(conn, &ids).await? else {
+        let ids: Vec<u32> = conn.exec(TAIL, (after, rows + 1)).await?;
+        let Some(chunk) = next_chunk(conn, &ids, rows).await? else {
             break;
         };
         folded += fold_chunk(conn, chunk).await?;
@@ -321,7 +331,7 @@ pub(crate) async fn fold(conn: &mut Conn, chunks: usize) -> Result<u64, mysql_as
 /// The range of ids one chunk folds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
-    /// `CHUNK` rows of the tail, and more after `last`.
+    /// A whole chunk of the tail, and more after `last`.
     More { first: u32, last: u32 },
     /// The end of the tail.
     Last { first: u32, last: u32 },
@@ -331,9 +341,13 @@ enum Chunk {
 /// the table's newest row would lock the gap after it, where every insert
 /// goes, until the chunk commits: the newest row stays in the tail instead,
 /// for a later fold.
-async fn next_chunk(conn: &mut Conn, ids: &[u32]) -> Result<Option<Chunk>, mysql_async::Error> {
+async fn next_chunk(
+    conn: &mut Conn,
+    ids: &[u32],
+    rows: usize,
+) -> Result<Option<Chunk>, mysql_async::Error> {
     if let [first, .., last, _] = ids
-        && ids.len() > CHUNK
+        && ids.len() > rows
     {
         return Ok(Some(Chunk::More {
             first: *first,

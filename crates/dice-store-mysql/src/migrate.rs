@@ -286,7 +286,7 @@ async fn apply(conn: &mut Conn, migration: &Migration) -> Result<(), mysql_async
             }
         }
         Step::Fold => {
-            counts::fold(conn, usize::MAX).await?;
+            counts::fold(conn, counts::MIGRATION_CHUNK, usize::MAX).await?;
         }
     }
     conn.exec_drop(

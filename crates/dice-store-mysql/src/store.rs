@@ -170,8 +170,10 @@ impl MysqlStore {
     /// not yet counted; stats are exact either way, and only their cost grows
     /// with the rows not yet counted.
     pub async fn fold(&self) -> Result<u64> {
-        self.run(|mut conn| async move { Ok(counts::fold(&mut conn, FOLD_CHUNKS).await?) })
-            .await
+        self.run(|mut conn| async move {
+            Ok(counts::fold(&mut conn, counts::CHUNK, FOLD_CHUNKS).await?)
+        })
+        .await
     }
 
     /// Closes every pooled connection, waiting for those in use to come back.

@@ -18,7 +18,7 @@
 
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use mysql_async::{Conn, Opts, OptsBuilder, Pool};
 
@@ -54,7 +54,16 @@ pub(crate) struct Pools {
     user: String,
     login: Login,
     current: Mutex<Current>,
+    /// One connection kept back after a clean plain insert, for the next
+    /// call: handed straight over, it skips the driver pool's hand-back
+    /// through its recycler task, most of what the pool adds to a single
+    /// insert. Kept for [`KEPT_FOR`] at most, so the pool still closes
+    /// connections idle for long.
+    kept: Mutex<Option<(Conn, Instant)>>,
 }
+
+/// How long a connection kept back stays usable.
+const KEPT_FOR: Duration = Duration::from_secs(5);
 
 enum Login {
     Password,
@@ -103,13 +112,40 @@ impl Pools {
                 signed_at: None,
                 closed: false,
             }),
+            kept: Mutex::new(None),
         }
     }
 
     /// A connection from the current pool.
     pub(crate) async fn get_conn(&self) -> Result<Conn, ConnectError> {
+        if let Some(conn) = self.take_kept() {
+            return Ok(conn);
+        }
         let (pool, _) = self.current().map_err(ConnectError::Login)?;
         pool.get_conn().await.map_err(|err| self.classify(err))
+    }
+
+    /// Keeps `conn`, whose last statement just succeeded, for the next call
+    /// (see `kept`), unless one is kept already: then it goes back to its pool.
+    pub(crate) fn keep(&self, conn: Conn) {
+        if self.lock().closed {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.is_none() {
+            *kept = Some((conn, Instant::now()));
+        }
+    }
+
+    /// The connection kept back, if it is recent; an older one goes back to
+    /// its pool.
+    fn take_kept(&self) -> Option<Conn> {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        kept.and_then(|(conn, since)| (since.elapsed() < KEPT_FOR).then_some(conn))
     }
 
     /// A connection of its own, outside the pool (for migrations).
@@ -128,6 +164,8 @@ impl Pools {
             current.closed = true;
             current.pool.clone()
         };
+        // Back to its pool, which closes it with the others.
+        drop(self.take_kept());
         match pool {
             Some((pool, _)) => pool.disconnect().await,
             None => Ok(()),

@@ -91,7 +91,9 @@ impl<'r, 'a> Run<'r, 'a> {
         {
             return;
         }
-        self.send(&mut conn).await;
+        if self.send(&mut conn).await == Sent::Recorded {
+            self.db.pools.keep(conn);
+        }
     }
 
     /// Looks for the rows of the lost statement on `session`: the parts found
@@ -169,7 +171,7 @@ impl<'r, 'a> Run<'r, 'a> {
 
     /// Sends the parts still open whose callers still wait, in one statement;
     /// when it fails, records what is known of their rows.
-    async fn send(&mut self, conn: &mut Conn) {
+    async fn send(&mut self, conn: &mut Conn) -> Sent {
         self.carried.clear();
         for (index, part) in self.parts.iter().enumerate() {
             if self.answers[index].is_some() {
@@ -185,7 +187,7 @@ impl<'r, 'a> Run<'r, 'a> {
             }
         }
         if self.carried.is_empty() {
-            return;
+            return Sent::Nothing;
         }
         let rows: Vec<Rows<'_>> = self
             .carried
@@ -208,6 +210,7 @@ impl<'r, 'a> Run<'r, 'a> {
                 for (index, rolls) in std::mem::take(&mut self.carried).into_iter().zip(stored) {
                     self.answers[index] = Some(Answer::Recorded(rolls));
                 }
+                return Sent::Recorded;
             }
             Ok(Err(OpError::Store(err))) => self.answer_carried(|| copy(&err)),
             Ok(Err(OpError::Driver(err))) => self.after_failure(session, &err),
@@ -218,6 +221,7 @@ impl<'r, 'a> Run<'r, 'a> {
                 };
             }
         }
+        Sent::Failed
     }
 
     /// Records what a failed insert statement says about its rows.
@@ -240,6 +244,17 @@ impl<'r, 'a> Run<'r, 'a> {
             Failed::Lost => self.known = Known::Unknown { session, why },
         }
     }
+}
+
+/// What became of a send, and so of its connection: only one whose
+/// statement went through is clean enough to keep for the next call.
+#[derive(Debug, PartialEq, Eq)]
+enum Sent {
+    /// No part was left to send.
+    Nothing,
+    Recorded,
+    /// Refused, lost or timed out.
+    Failed,
 }
 
 /// How an insert statement failed.

@@ -13,8 +13,9 @@
 //! rows: the statement's consecutive ids, split back in order. Each caller's
 //! rows carry its own request token, so a statement whose reply is lost is
 //! settled as a plain insert's is ([`plain`](crate::plain)): its session is
-//! ended and the tokens looked up. A combined statement is atomic, so every
-//! part is there or none; absent parts are sent again. When a combined statement fails:
+//! ended and the tokens looked up. A combined statement and the upsert of
+//! its rows' counts are one transaction, so every part is there or none;
+//! absent parts are sent again. When a combined statement fails:
 //!
 //! - refused for a transient reason (deadlock, lock wait timeout, read-only
 //!   server): nothing was written, and the same statement is sent again;

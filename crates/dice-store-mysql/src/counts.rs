@@ -23,9 +23,10 @@
 //!
 //! Each count is spread over 32 rows ("slots") by the writer's session id:
 //! concurrent sessions (a fold, deletes and updates) add to different rows,
-//! so they do not queue behind one hot row's lock until commit. A stats read sums the slots; a slot may go
-//! below zero (a roll counted in one session, deleted in another), the sum
-//! cannot. Any slot is right for any change, so the spread can change freely.
+//! so they do not queue behind one hot row's lock until commit. A stats read
+//! sums the slots; a slot may go below zero (a roll counted in one session,
+//! deleted in another), the sum cannot. Any slot is right for any change, so
+//! the spread can change freely.
 //!
 //! # Who counts: folding, or the writer
 //!
@@ -304,6 +305,7 @@ const MARK_COUNTED: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 1 \
 
 /// Folds the tail, up to `chunks` chunks of up to `rows` rows; returns the
 /// rows folded.
+///
 /// Folds running at once are safe: each marks a row only once it holds it,
 /// and only if it is still in the tail, taking rows in id order; one that
 /// comes second waits for the first's chunk, then passes over its rows.

@@ -65,7 +65,8 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     key_ttl: Duration,
     last_purge: Mutex<Instant>,
-    /// Rows inserted since this store last folded (see `counts`).
+    /// Rows this store inserted into the tail since it last folded (see
+    /// `counts`).
     unfolded: AtomicU64,
     /// Whether one of this store's calls is folding.
     folding: AtomicBool,

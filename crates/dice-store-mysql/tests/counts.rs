@@ -217,18 +217,24 @@ async fn tutorial_table_with(db: &TestDb, rows: u32) {
     db.exec("DROP TABLE digits").await;
 }
 
-/// How many of the table's first `up_to` ids the fold has counted so far.
-async fn folded(db: &TestDb, up_to: u32) -> u64 {
+/// How many of the table's rows match `filter`.
+async fn rows_where(db: &TestDb, filter: &str) -> Result<u64, mysql_async::Error> {
     let mut conn = admin().await;
-    let n: Option<u64> = conn
+    let n: Result<Option<u64>, _> = conn
         .query_first(format!(
-            "SELECT COUNT(*) FROM `{}`.rolls WHERE counted <> 0 AND id <= {up_to}",
+            "SELECT COUNT(*) FROM `{}`.rolls WHERE {filter}",
             db.name
         ))
-        .await
-        .unwrap_or(Some(0));
+        .await;
     conn.disconnect().await.unwrap();
-    n.unwrap_or(0)
+    Ok(n?.unwrap_or(0))
+}
+
+/// How many of the table's first `up_to` ids the fold has counted so far;
+/// 0 while the first migration has yet to add `counted`.
+async fn folded(db: &TestDb, up_to: u32) -> u64 {
+    let filter = format!("counted <> 0 AND id <= {up_to}");
+    rows_where(db, &filter).await.unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -274,18 +280,10 @@ async fn a_fold_of_the_tutorial_table_cut_off_halfway_and_run_again_counts_every
         again.contains(&dice_store_mysql::LATEST_VERSION),
         "{again:?}"
     );
-    let mut conn = admin().await;
-    let tutorials: Option<u64> = conn
-        .query_first(format!(
-            "SELECT COUNT(*) FROM `{}`.rolls WHERE id < 60000",
-            db.name
-        ))
-        .await
-        .unwrap();
-    conn.disconnect().await.unwrap();
+    let tutorials = rows_where(&db, "id < 60000").await.unwrap();
     // Row 60000 may have been the newest when the fold reached it.
     assert_eq!(
-        Some(folded(&db, 59_999).await),
+        folded(&db, 59_999).await,
         tutorials,
         "every row there before the migration counted"
     );

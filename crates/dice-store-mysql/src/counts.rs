@@ -66,13 +66,14 @@
 //! | 0 | is not in the counts yet: the tail, which stats add by themselves |
 //! | 1 | is in the counts: folded, counted by its writer, or by the insert trigger of schema versions 11 to 15 |
 //! | 2 | is in the counts, counted by its writer (versions 11 to 15) |
-//! | 3 | is being folded (seen only inside the fold's transaction) |
+//! | 3 | was being folded by an earlier release of this store, which marked rows twice (seen only inside its fold's transaction) |
 //!
 //! # Folding
 //!
 //! A chunk is the range of ids of up to [`CHUNK`] rows of the tail, found
-//! without locks. One transaction marks the range's rows of the tail 3,
-//! which locks them, adds their counts from a `GROUP BY`, and marks them 1.
+//! without locks. One transaction adds the counts of the range's rows of the
+//! tail from a `GROUP BY`, which locks them, and marks them 1: one pass of
+//! updates over the rows, each of which fires the update trigger.
 //! A range never ends at the table's newest row: in repeatable read, its
 //! locks would reach the gap after it, where inserts go. So writers never
 //! wait for a fold (a delete or update of a row being folded waits for that
@@ -86,7 +87,7 @@ use std::collections::BTreeMap;
 
 use dice_core::Roll;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Params, TxOpts, Value};
+use mysql_async::{Conn, IsolationLevel, Params, TxOpts, Value};
 
 use crate::sql;
 
@@ -274,15 +275,14 @@ const TAIL: &str = "SELECT id FROM rolls WHERE counted = 0 AND id > ? ORDER BY i
 /// The newest row's id.
 const NEWEST: &str = "SELECT MAX(id) FROM rolls";
 
-/// Marks a chunk's rows of the tail as being folded, which locks them. Each
-/// statement on the chunk reads it by primary key: on the index of
-/// `counted`, it may scan the whole tail and lock the gap at its end, where
-/// inserts go.
-const MARK_FOLDING: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 3 \
-     WHERE id BETWEEN ? AND ? AND counted = 0";
-
-/// The counts of a chunk's rows, in all four scopes at once, each row in the
-/// scopes its roller and notation give it (as `count_row!`).
+/// Adds the counts of a chunk's rows of the tail, in all four scopes at
+/// once, each row in the scopes its roller and notation give it (as
+/// `count_row!`). In repeatable read, an `INSERT ... SELECT` reads the rows
+/// as committed and locks them, shared, with the gaps between them, until
+/// the transaction ends: no row of the chunk can be added, changed or
+/// removed before [`MARK_COUNTED`]. Both statements read the chunk by
+/// primary key: by the index of `counted`, they may scan the whole tail and
+/// lock the gap at its end, where inserts go.
 const ADD_CHUNK: &str = concat!(
     insert_counts!(),
     "SELECT s.scope, ",
@@ -293,22 +293,29 @@ const ADD_CHUNK: &str = concat!(
     "r.outcome, CONNECTION_ID() % 32, COUNT(*) ",
     "FROM rolls r FORCE INDEX (PRIMARY) CROSS JOIN ",
     "(SELECT 0 AS scope UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) s ",
-    "WHERE r.id BETWEEN ? AND ? AND r.counted = 3 ",
+    "WHERE r.id BETWEEN ? AND ? AND r.counted = 0 ",
     "AND (s.scope IN (0, 2) OR r.rolled_by IS NOT NULL) ",
     "AND (s.scope IN (0, 1) OR r.dice IS NOT NULL) ",
     "GROUP BY s.scope, by_key, dice_key, r.outcome ",
     "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
 );
 
+/// Marks the rows [`ADD_CHUNK`] counted: the same rows, which it still holds.
 const MARK_COUNTED: &str = "UPDATE rolls FORCE INDEX (PRIMARY) SET counted = 1 \
-     WHERE id BETWEEN ? AND ? AND counted = 3";
+     WHERE id BETWEEN ? AND ? AND counted = 0";
+
+/// How often a chunk is tried again after a deadlock with another fold of
+/// the same rows: both read them, neither can mark them, and the server
+/// rolls one back, which then finds them counted.
+const DEADLOCK_RETRIES: u32 = 8;
 
 /// Folds the tail, up to `chunks` chunks of up to `rows` rows; returns the
 /// rows folded.
 ///
-/// Folds running at once are safe: each marks a row only once it holds it,
-/// and only if it is still in the tail, taking rows in id order; one that
-/// comes second waits for the first's chunk, then passes over its rows.
+/// Folds running at once are safe: each counts a row only while it holds
+/// it, and only if it is still in the tail. Two that read the same chunk
+/// together deadlock when they mark it; the server rolls one back, which
+/// tries again and passes over the rows the other counted.
 pub(crate) async fn fold(
     conn: &mut Conn,
     rows: usize,
@@ -376,18 +383,41 @@ fn chunk_of_the_end(ids: &[u32], newest: Option<u32>) -> Option<Chunk> {
 }
 
 /// Folds the rows of the tail in `chunk`'s range, in one transaction, and
-/// returns how many: marks them 3, adds their counts, marks them 1.
+/// returns how many: adds their counts, marks them counted. A deadlock with
+/// another fold rolls the chunk back; it is tried again.
 async fn fold_chunk(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::Error> {
-    let (Chunk::More { first, last } | Chunk::Last { first, last }) = chunk;
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    tx.exec_drop(MARK_FOLDING, (first, last)).await?;
-    let marked = tx.affected_rows();
-    if marked > 0 {
-        tx.exec_drop(ADD_CHUNK, (first, last)).await?;
-        tx.exec_drop(MARK_COUNTED, (first, last)).await?;
+    let mut retries = 0;
+    loop {
+        match fold_chunk_once(conn, chunk).await {
+            Err(mysql_async::Error::Server(err))
+                if err.code == ER_LOCK_DEADLOCK && retries < DEADLOCK_RETRIES =>
+            {
+                retries += 1;
+            }
+            folded => return folded,
+        }
     }
+}
+
+/// MySQL's error number for a transaction rolled back to end a deadlock.
+const ER_LOCK_DEADLOCK: u16 = 1213;
+
+async fn fold_chunk_once(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::Error> {
+    let (Chunk::More { first, last } | Chunk::Last { first, last }) = chunk;
+    // The locks that keep the chunk still are repeatable read's, whatever
+    // the server's or session's default.
+    let mut opts = TxOpts::default();
+    opts.with_isolation_level(IsolationLevel::RepeatableRead);
+    let mut tx = conn.start_transaction(opts).await?;
+    tx.exec_drop(ADD_CHUNK, (first, last)).await?;
+    let folded = if tx.affected_rows() > 0 {
+        tx.exec_drop(MARK_COUNTED, (first, last)).await?;
+        tx.affected_rows()
+    } else {
+        0
+    };
     tx.commit().await?;
-    Ok(marked)
+    Ok(folded)
 }
 
 /// The keys a roll is counted under: scope, roller's bytes, notation's bytes.
@@ -534,17 +564,16 @@ mod tests {
     }
 
     #[test]
-    fn a_fold_marks_counts_and_marks_again_the_same_range_by_primary_key() {
-        for sql in [MARK_FOLDING, ADD_CHUNK, MARK_COUNTED] {
+    fn a_fold_counts_then_marks_the_same_rows_of_the_tail_by_primary_key() {
+        for sql in [ADD_CHUNK, MARK_COUNTED] {
             assert!(sql.contains("id BETWEEN ? AND ? AND "), "{sql}");
             assert!(sql.contains(" FORCE INDEX (PRIMARY) "), "{sql}");
             assert_eq!(sql.matches('?').count(), 2, "{sql}");
         }
-        assert!(MARK_FOLDING.contains("SET counted = 3 ") && MARK_FOLDING.ends_with("counted = 0"));
-        assert!(ADD_CHUNK.contains("r.counted = 3 "));
-        assert!(MARK_COUNTED.contains("SET counted = 1 ") && MARK_COUNTED.ends_with("counted = 3"));
-        // No trigger ever sees or makes the fold's own state.
-        assert!(!ON_UPDATE.contains("= 3") && !ON_DELETE.contains("= 3"));
+        assert!(ADD_CHUNK.starts_with("INSERT INTO ") && ADD_CHUNK.contains("r.counted = 0 "));
+        assert!(MARK_COUNTED.contains("SET counted = 1 ") && MARK_COUNTED.ends_with("counted = 0"));
+        // The update trigger leaves a change of `counted` to the fold.
+        assert!(ON_UPDATE.contains("IF NEW.counted = OLD.counted THEN "));
     }
 
     #[test]

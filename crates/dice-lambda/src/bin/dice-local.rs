@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use dice_lambda::local::cli::{self, Cli};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match cli::run(Cli::parse(), &mut std::io::stdout()) {
         Ok(()) => ExitCode::SUCCESS,

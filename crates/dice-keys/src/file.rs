@@ -288,10 +288,7 @@ fn directory_of(path: &Path) -> &Path {
 
 /// SHA-256 of a key value, in hex.
 pub fn hash(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(value.as_bytes()))
 }
 
 /// The record whose hash matches `value`, compared in constant time: every
@@ -337,6 +334,15 @@ pub fn random_token(len: usize) -> Result<String, KeysError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_is_sha256_in_lowercase_hex_as_keys_files_hold_it() {
+        // FIPS 180-2's example for "abc": files written before keep working.
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn values_are_found_by_hash_only() {

@@ -15,9 +15,10 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::http::{Context, Matched, from_function, is_routable, refused, strip_stage, to_event};
 use super::key_source::KeySource;
-use super::keys::{self, KeyRecord};
+use super::keys::KeyRecord;
 use super::plan::{Meter, Plan};
 use super::refusal::Refusal;
+use super::request_ids::RequestIds;
 use crate::Service;
 use crate::routes;
 
@@ -52,6 +53,7 @@ pub struct Gateway {
     meter: Meter,
     service: Arc<Service>,
     turns: Semaphore,
+    request_ids: RequestIds,
 }
 
 /// A request the gateway has let through: what the event is built from.
@@ -74,6 +76,7 @@ impl Gateway {
             meter,
             service,
             turns,
+            request_ids: RequestIds::new(),
         }
     }
 
@@ -86,7 +89,7 @@ impl Gateway {
         let started = Instant::now();
         let (parts, body) = request.into_parts();
         let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
-        let request_id = keys::random_token(20).unwrap_or_else(|_| "local".to_owned());
+        let request_id = self.request_ids.next();
         let matched = self.route(&parts);
         // Which resource was asked for: `none` is why API Gateway answers 403.
         let route = matched.as_ref().map_or("none", |m| m.resource.path);

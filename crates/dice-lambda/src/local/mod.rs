@@ -18,6 +18,7 @@ pub mod key_commands;
 mod key_source;
 pub mod plan;
 mod refusal;
+mod request_ids;
 mod server;
 mod start;
 

@@ -237,6 +237,17 @@ async fn folded(db: &TestDb, up_to: u32) -> u64 {
     rows_where(db, &filter).await.unwrap_or(0)
 }
 
+/// Makes every update of row `id` of `rolls` sleep `seconds` first, by a
+/// trigger of the test's own, `test_stall_row_{id}`: a fold that reaches the
+/// row stalls there, holding its transaction open.
+async fn stall_updates_of_row(db: &TestDb, id: u32, seconds: u32) {
+    db.exec(&format!(
+        "CREATE TRIGGER test_stall_row_{id} BEFORE UPDATE ON rolls FOR EACH ROW \
+         BEGIN IF NEW.id = {id} THEN DO SLEEP({seconds}); END IF; END"
+    ))
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fold_of_the_tutorial_table_cut_off_halfway_and_run_again_counts_every_row_once() {
     let db = TestDb::create().await;
@@ -244,11 +255,7 @@ async fn a_fold_of_the_tutorial_table_cut_off_halfway_and_run_again_counts_every
     // A trigger of the test's own stalls the update of row 30000: the
     // migration's fold counts the five chunks before it (ids 1 to 25000),
     // then stalls in the sixth, and is cut off there.
-    db.exec(
-        "CREATE TRIGGER test_stall_row_30000 BEFORE UPDATE ON rolls FOR EACH ROW \
-         BEGIN IF NEW.id = 30000 THEN DO SLEEP(60); END IF; END",
-    )
-    .await;
+    stall_updates_of_row(&db, 30_000, 60).await;
     let first = tokio::spawn({
         let config = db.config();
         async move { MysqlStore::new(&config).migrate().await }
@@ -333,11 +340,7 @@ async fn an_insert_never_waits_for_a_fold_in_progress() {
     db.exec("INSERT INTO rolls (outcome) SELECT 1 + seq % 6 FROM seq_1_to_50")
         .await;
     // Holds the fold's transaction open, its locks taken, while it marks row 10.
-    db.exec(
-        "CREATE TRIGGER test_stall_row_10 BEFORE UPDATE ON rolls FOR EACH ROW \
-         BEGIN IF NEW.id = 10 THEN DO SLEEP(3); END IF; END",
-    )
-    .await;
+    stall_updates_of_row(&db, 10, 3).await;
     let fold = tokio::spawn({
         let store = store.clone();
         async move { store.fold().await }

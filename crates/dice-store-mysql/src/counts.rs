@@ -89,6 +89,7 @@ use dice_core::Roll;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, IsolationLevel, Params, TxOpts, Value};
 
+use crate::exec::ER_LOCK_DEADLOCK;
 use crate::sql;
 
 /// The counts table. `n` is signed: one slot may go below zero.
@@ -398,9 +399,6 @@ async fn fold_chunk(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::E
         }
     }
 }
-
-/// MySQL's error number for a transaction rolled back to end a deadlock.
-const ER_LOCK_DEADLOCK: u16 = 1213;
 
 async fn fold_chunk_once(conn: &mut Conn, chunk: Chunk) -> Result<u64, mysql_async::Error> {
     let (Chunk::More { first, last } | Chunk::Last { first, last }) = chunk;

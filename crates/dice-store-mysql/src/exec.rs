@@ -169,12 +169,16 @@ pub(crate) fn unavailable(why: String) -> Error {
     }
 }
 
+/// MySQL's error number for a transaction the server rolled back to end a
+/// deadlock.
+pub(crate) const ER_LOCK_DEADLOCK: u16 = 1213;
+
 /// MySQL error numbers after which the server may well answer a retry.
 const TRANSIENT_SERVER_ERRORS: &[u16] = &[
     1040, // too many connections
     1053, // server shutdown in progress
     1205, // lock wait timeout: the statement was rolled back
-    1213, // deadlock: the transaction was rolled back
+    ER_LOCK_DEADLOCK,
     1290, // read-only (an Aurora writer failing over)
     1836, // read-only mode
     1927, // connection killed (MariaDB)

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod cpu;
+
 /// Builds binary `bin` of `dice-lambda` in release mode and returns its path,
 /// so a benchmark measures what would be deployed.
 ///

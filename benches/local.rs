@@ -3,7 +3,9 @@
 //! and two baselines on the same database in the same run: the tutorial's
 //! handler (`benches/node-baseline/handler.js`, a new connection per request)
 //! behind a minimal Node gateway (`gateway.js`) at 16 connections, and
-//! `mysqlslap -c 64` single-row inserts at 64.
+//! `mysqlslap -c 64` single-row inserts at 64. Last, what the machine allows
+//! at 64 connections: the CPU time per request of `wrk` and the gateway in
+//! memory, and MariaDB's per row in 64-row statements, read from `/proc`.
 //!
 //! ```sh
 //! cargo bench -p dice-benches --bench local     # needs wrk, mysqlslap and Node.js
@@ -28,6 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+use dice_benches::cpu::{CpuReading, CpuUse, database_server};
 use dice_benches::{ms, percentile, pooled_timings};
 use dice_lambda::{Handler, Options};
 use dice_store_mysql::MysqlStore;
@@ -41,6 +44,11 @@ const NODE_CONNECTIONS: usize = 16;
 /// The store's pool, so its coalescing lanes: few, for full statements on
 /// this 2-core database (see the README's coalescing section).
 const POOL: usize = 2;
+/// Rows in each statement of the database's own floor (see [`server_per_row`]),
+/// and a smaller size for comparison, about what the store sends at 64
+/// connections on a 2-core machine.
+const FLOOR_ROWS: usize = 64;
+const SMALL_ROWS: usize = 16;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -63,7 +71,11 @@ async fn main() {
         "dice-local listening on ",
     )
     .await;
+    let server = database_server();
+    let pids = [child.id().unwrap_or(0), server.unwrap_or(0)];
+    let before = CpuReading::now(&pids);
     let on_mysql = wrk(&script, &url, CONNECTIONS).await;
+    let on_mysql_cpu = used_since(before.as_ref(), &pids);
     let on_mysql_16 = wrk(&script, &url, NODE_CONNECTIONS).await;
     drop(child);
     let rows = db.count_rolls().await;
@@ -73,7 +85,10 @@ async fn main() {
         "  rows in the table: {rows} (201 answers: {})",
         on_mysql.ok() + on_mysql_16.ok()
     );
+    breakdown(on_mysql_cpu.as_ref(), on_mysql.requests);
     let slap = slap_rate(&db, on_mysql.requests).await;
+    server_per_row(&db, server, SMALL_ROWS).await;
+    let floor = server_per_row(&db, server, FLOOR_ROWS).await;
     let (child, url) = start(
         &mut node_command(&node, &db.url()),
         "node gateway listening on ",
@@ -85,11 +100,13 @@ async fn main() {
     println!();
 
     let (child, url) = start(&mut local_command(&local), "dice-local listening on ").await;
-    report(
-        "dice-local, in memory, 64 conns",
-        &wrk(&script, &url, CONNECTIONS).await,
-    );
+    let pids = [child.id().unwrap_or(0), server.unwrap_or(0)];
+    let before = CpuReading::now(&pids);
+    let in_memory = wrk(&script, &url, CONNECTIONS).await;
+    let in_memory_cpu = used_since(before.as_ref(), &pids);
     drop(child);
+    report("dice-local, in memory, 64 conns", &in_memory);
+    breakdown(in_memory_cpu.as_ref(), in_memory.requests);
     println!();
 
     let raw_db = TestDb::create().await;
@@ -102,6 +119,7 @@ async fn main() {
 
     println!();
     summary(&on_mysql_16, &on_node, &on_mysql, slap);
+    ceiling(in_memory_cpu.as_ref(), in_memory.requests, floor, slap);
 }
 
 /// Each load's length: `DICE_BENCH_SECONDS`, 5 by default.
@@ -157,6 +175,88 @@ async fn slap_rate(db: &TestDb, inserts: u64) -> f64 {
         took.as_secs_f64()
     );
     rate
+}
+
+/// What the machine used since `before`, for the same `pids`.
+fn used_since(before: Option<&CpuReading>, pids: &[u32]) -> Option<CpuUse> {
+    Some(before?.until(&CpuReading::now(pids)?))
+}
+
+/// Microseconds of `time` for each of `count`.
+fn micros_each(time: Duration, count: u64) -> f64 {
+    time.as_secs_f64() * 1e6 / count.max(1) as f64
+}
+
+/// Where a load of `requests` on the gateway (first process) and the database
+/// (second) spent the machine's time, per request.
+fn breakdown(used: Option<&CpuUse>, requests: u64) {
+    let Some(used) = used else {
+        println!("  CPU per request: /proc cannot be read here");
+        return;
+    };
+    let each = |time: Option<Duration>| {
+        time.map_or("n/a".to_owned(), |t| {
+            format!("{:.1} µs", micros_each(t, requests))
+        })
+    };
+    let (gateway, server) = (used.processes[0], used.processes[1]);
+    let rest = used
+        .busy
+        .saturating_sub(gateway.unwrap_or_default())
+        .saturating_sub(server.unwrap_or_default());
+    println!(
+        "  CPU per request: dice-local {}, the database server {}, the rest (wrk, the kernel's \
+         threads) {}, idle {}",
+        each(gateway),
+        each(server),
+        each(Some(rest)),
+        each(Some(used.idle))
+    );
+}
+
+/// The database server's CPU time per row of `mysqlslap -c 2` inserting
+/// `rows` rows a statement, the store's columns but no request token or
+/// time, no counting: less than the same rows through the store cost it.
+async fn server_per_row(db: &TestDb, server: Option<u32>, rows: usize) -> Option<f64> {
+    let pids = [server?];
+    let values = vec!["(6, NULL, NULL)"; rows].join(", ");
+    let query = format!(
+        "INSERT INTO `{}`.rolls (outcome, rolled_by, created_by) VALUES {values}",
+        db.name
+    );
+    let before = db.count_rolls().await;
+    let reading = CpuReading::now(&pids);
+    let took = dice_benches::mysqlslap(&db.url(), &db.name, 2, 128_000 / rows, &query).await;
+    let used = used_since(reading.as_ref(), &pids)?;
+    let added = db.count_rolls().await - before;
+    let per_row = micros_each(used.processes[0]?, added);
+    println!(
+        "{:<38} {:>8.0} rows/s, the server's CPU {per_row:.1} µs a row",
+        format!("mysqlslap -c 2, {rows}-row statements"),
+        added as f64 / took.as_secs_f64()
+    );
+    Some(per_row)
+}
+
+/// The most requests per second this machine allows `dice-local` on MySQL at
+/// 64 connections, from the time `wrk` and the gateway take per request in
+/// memory (`in_memory` over `requests`), and the server's own time per row
+/// in full statements (`floor_us`): all cores busy with nothing else.
+fn ceiling(in_memory: Option<&CpuUse>, requests: u64, floor_us: Option<f64>, slap_64: f64) {
+    let (Some(in_memory), Some(floor_us)) = (in_memory, floor_us) else {
+        println!("64 connections, this machine's ceiling: /proc cannot be read here");
+        return;
+    };
+    let server = in_memory.processes[1].unwrap_or_default();
+    let http_us = micros_each(in_memory.busy.saturating_sub(server), requests);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = cores as f64 * 1e6 / (http_us + floor_us);
+    println!(
+        "64 connections, this machine's ceiling: {cores} cores / (wrk and the gateway in memory \
+         {http_us:.1} µs a request + the server alone {floor_us:.1} µs a row in \
+         {FLOOR_ROWS}-row statements) = {most:.0} req/s, {:.2}x mysqlslap -c 64",
+        most / slap_64
+    );
 }
 
 fn local_command(binary: &Path) -> Command {

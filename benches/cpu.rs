@@ -66,7 +66,7 @@ impl CpuReading {
     }
 }
 
-/// The process ids of the running database server (`mariadbd` or `mysqld`),
+/// The process id of the running database server (`mariadbd` or `mysqld`),
 /// if exactly one runs on this machine.
 pub fn database_server() -> Option<u32> {
     let mut found = std::fs::read_dir("/proc").ok()?.filter_map(|entry| {

@@ -33,6 +33,7 @@ mod iam;
 mod idempotency;
 mod insert;
 mod migrate;
+mod one_trip;
 mod opts;
 mod plain;
 mod pools;

@@ -85,7 +85,7 @@
 
 use std::collections::BTreeMap;
 
-use dice_core::{Actor, Dice, Outcome, Roll};
+use dice_core::Roll;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, IsolationLevel, Params, TxOpts, Value};
 
@@ -441,26 +441,6 @@ pub(crate) fn keys_of(has_roller: bool, has_dice: bool) -> usize {
     keys(has_roller.then_some(present), has_dice.then_some(present)).count()
 }
 
-/// Counts summed per key (scope, roller's bytes, notation's bytes, outcome),
-/// in key order: the order two writers lock the rows they share in.
-pub(crate) type Sums = BTreeMap<(u8, Vec<u8>, Vec<u8>, u32), i64>;
-
-/// The counts of rolls given as (roller, notation, outcome), summed per key.
-pub(crate) fn sums<'r>(
-    rolls: impl Iterator<Item = (Option<&'r Actor>, Option<&'r Dice>, Outcome)>,
-) -> Sums {
-    let mut sums = Sums::new();
-    for (by, dice, outcome) in rolls {
-        let by = by.map(|actor| actor.as_str().as_bytes());
-        let dice = dice.map(ToString::to_string);
-        for (scope, by, dice) in keys(by, dice.as_deref().map(str::as_bytes)) {
-            let key = (scope, by.to_vec(), dice.to_vec(), outcome.get());
-            *sums.entry(key).or_insert(0) += 1;
-        }
-    }
-    sums
-}
-
 /// Adds `rolls`, just written with `counted` = 1, to the counts: their counts
 /// summed per key, in one upsert, in key order (so that two writers lock the
 /// rows they share in the same order). The caller's transaction must be the
@@ -469,7 +449,18 @@ pub(crate) async fn add<'r, Q: Queryable>(
     conn: &mut Q,
     rolls: impl Iterator<Item = &'r Roll>,
 ) -> Result<(), mysql_async::Error> {
-    let sums = sums(rolls.map(|roll| (roll.rolled_by.as_ref(), roll.dice.as_ref(), roll.outcome)));
+    let mut sums: BTreeMap<(u8, Vec<u8>, Vec<u8>, u32), i64> = BTreeMap::new();
+    for roll in rolls {
+        let by = roll
+            .rolled_by
+            .as_ref()
+            .map(|actor| actor.as_str().as_bytes());
+        let dice = roll.dice.as_ref().map(ToString::to_string);
+        for (scope, by, dice) in keys(by, dice.as_deref().map(str::as_bytes)) {
+            let key = (scope, by.to_vec(), dice.to_vec(), roll.outcome.get());
+            *sums.entry(key).or_insert(0) += 1;
+        }
+    }
     if sums.is_empty() {
         return Ok(());
     }
@@ -489,18 +480,11 @@ pub(crate) async fn add<'r, Q: Queryable>(
 
 /// The upsert of `keys` summed counts, in the writer's slot.
 fn add_sql(keys: usize) -> String {
-    sql::repeated(
-        ADD_HEAD,
-        "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)",
-        keys,
-        ADD_TAIL,
-    )
+    const HEAD: &str = concat!(insert_counts!(), "VALUES ");
+    const ROW: &str = "(?, ?, ?, ?, CONNECTION_ID() % 32, ?)";
+    const TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+    sql::repeated(HEAD, ROW, keys, TAIL)
 }
-
-/// The head and tail of every upsert of summed counts: [`add`]'s, and the
-/// one a writer sends as text with its rows (`one_trip`).
-pub(crate) const ADD_HEAD: &str = concat!(insert_counts!(), "VALUES ");
-pub(crate) const ADD_TAIL: &str = " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
 
 /// The stats of one filter, exact: its counts, slots summed, and the rows
 /// of the tail it matches, in one statement and so one snapshot. Answers

@@ -33,7 +33,6 @@ mod iam;
 mod idempotency;
 mod insert;
 mod migrate;
-mod one_trip;
 mod opts;
 mod plain;
 mod pools;

@@ -52,7 +52,7 @@ const INSERT_ONE: &str = concat!(insert_head!(), insert_row!());
 
 /// The head of a multi-row insert, whose rows its writer counts (`counted` = 1,
 /// see `counts`), and one row's placeholders.
-pub(crate) const INSERT_COUNTED_HEAD: &str = concat!(
+const INSERT_COUNTED_HEAD: &str = concat!(
     "INSERT INTO rolls (",
     insert_columns!(),
     ", counted) VALUES "

@@ -466,9 +466,8 @@ async fn a_combined_statement_whose_reply_is_lost_answers_every_caller_with_its_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_combined_transaction_whose_commit_reply_is_lost_answers_every_caller_with_its_rows() {
     // 32 rolls with a roller: 64 counts, which the store adds itself in the
-    // statement's transaction, sent with its COMMIT as one query whose
-    // answer is lost.
-    lost_reply_after_commit(&first_and_queued(16), Command::Transaction).await;
+    // statement's transaction; the reply to its COMMIT is lost.
+    lost_reply_after_commit(&first_and_queued(16), Command::Commit).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -503,35 +502,6 @@ async fn a_refused_row_fails_its_own_caller_only() {
         1 + 12,
         "the first, then each queued caller alone"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_transaction_sent_in_one_query_leaves_its_connection_clean() {
-    // One lane, one connection: what the refused transaction leaves on it,
-    // the next insert meets. 20 rolls take 20 counts, so the store sends
-    // them with their counts' upsert and COMMIT in one query, whose insert
-    // the trigger refuses: the server runs neither the upsert nor the COMMIT.
-    let (db, store, mut gates) = setup(1).await;
-    gates.open_first().await;
-    gates.open_rest().await;
-    let mut rolls: Vec<NewRoll> = (1..20).map(|n| new_roll(n, None)).collect();
-    rolls.push(new_roll(REFUSED, None));
-    let refused = store.insert_rolls(&rolls, None).await;
-    assert!(matches!(refused, Err(Error::Internal(_))), "{refused:?}");
-    assert_eq!(db.count_rolls().await, 0, "nothing written");
-
-    // Left inside the open transaction, this row would not be committed.
-    store.insert(&new_roll(1, None), None).await.unwrap();
-    assert_eq!(db.count_rolls().await, 1, "committed on its own");
-    rolls.pop();
-    rolls.push(new_roll(20, None));
-    let recorded = store.insert_rolls(&rolls, None).await.unwrap();
-    assert_eq!(recorded.len(), 20);
-    assert_eq!(db.count_rolls().await, 21);
-    let mut conn = admin().await;
-    fold_all(&store, &mut conn, &db.name).await;
-    let (counts, table) = counts_and_rolls(&mut conn, &db.name).await;
-    assert_eq!(counts, table, "the refused rows were never counted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! loopback: cut connections, refuse or stall new ones, lose the reply to a command.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,18 +17,9 @@ pub enum Command {
     Commit,
     /// `COM_STMT_EXECUTE`: a prepared statement runs.
     Execute,
-    /// A text query that starts a transaction and carries its statements and
-    /// `COMMIT` with it, as a writer-counted insert is sent.
-    Transaction,
 }
 
 impl Command {
-    /// Whether the server's answer may come in several packets, one per
-    /// statement, of which the command ran only once the last has come.
-    fn answers_in_parts(self) -> bool {
-        self == Self::Transaction
-    }
-
     /// Whether a chunk from the client starts with this command's packet: three
     /// bytes of length, one of sequence, then the command byte.
     fn starts(self, chunk: &[u8]) -> bool {
@@ -37,10 +28,6 @@ impl Command {
                 chunk.get(4) == Some(&0x03) && chunk.get(5..11) == Some(b"COMMIT".as_slice())
             }
             Self::Execute => chunk.get(4) == Some(&0x17),
-            Self::Transaction => {
-                chunk.get(4) == Some(&0x03)
-                    && chunk.get(5..22) == Some(b"START TRANSACTION".as_slice())
-            }
         }
     }
 }
@@ -170,10 +157,10 @@ impl State {
     }
 
     /// Whether `chunk` starts the armed command; if so, disarms.
-    fn disarm_if_starts(&self, chunk: &[u8]) -> Option<Command> {
+    fn disarm_if_starts(&self, chunk: &[u8]) -> bool {
         let mut armed = self.lose_reply_to.lock().unwrap();
-        let hit = armed.filter(|command| command.starts(chunk));
-        if hit.is_some() {
+        let hit = armed.is_some_and(|command| command.starts(chunk));
+        if hit {
             *armed = None;
         }
         hit
@@ -186,7 +173,7 @@ async fn relay(client: TcpStream, state: Arc<State>) {
     };
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let reply_lost = Arc::new(Mutex::new(None::<Command>));
+    let reply_lost = Arc::new(AtomicBool::new(false));
 
     let upstream_state = Arc::clone(&state);
     let upstream_lost = Arc::clone(&reply_lost);
@@ -201,8 +188,8 @@ async fn relay(client: TcpStream, state: Arc<State>) {
                 continue;
             }
             let chunk = &buf[..n];
-            if let Some(command) = upstream_state.disarm_if_starts(chunk) {
-                *upstream_lost.lock().unwrap() = Some(command);
+            if upstream_state.disarm_if_starts(chunk) {
+                upstream_lost.store(true, Ordering::SeqCst);
             }
             if server_write.write_all(chunk).await.is_err() {
                 return;
@@ -211,20 +198,14 @@ async fn relay(client: TcpStream, state: Arc<State>) {
     };
     let to_client = async move {
         let mut buf = vec![0; 64 * 1024];
-        let mut lost = Answer::default();
         loop {
             let n = match server_read.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            let lost_to = *reply_lost.lock().unwrap();
-            if let Some(command) = lost_to {
+            if reply_lost.load(Ordering::SeqCst) {
                 // The server has answered, so the command ran: drop the answer
-                // (all of it, for a query of several statements) and the
-                // connection with it.
-                if command.answers_in_parts() && !lost.ends_with(&buf[..n]) {
-                    continue;
-                }
+                // and the connection with it.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 return;
             }
@@ -240,57 +221,5 @@ async fn relay(client: TcpStream, state: Arc<State>) {
     tokio::select! {
         () = to_server => {}
         () = to_client => {}
-    }
-}
-
-/// The server's answer to a query of statements that return no rows, read
-/// packet by packet until its last: an error, or an OK packet without
-/// `SERVER_MORE_RESULTS_EXISTS`.
-#[derive(Default)]
-struct Answer {
-    pending: Vec<u8>,
-}
-
-impl Answer {
-    /// Takes the next `chunk` of the answer; says whether the answer is whole.
-    fn ends_with(&mut self, chunk: &[u8]) -> bool {
-        self.pending.extend_from_slice(chunk);
-        while self.pending.len() >= 4 {
-            let len = usize::from(self.pending[0])
-                | usize::from(self.pending[1]) << 8
-                | usize::from(self.pending[2]) << 16;
-            if self.pending.len() < 4 + len {
-                return false;
-            }
-            let packet: Vec<u8> = self.pending.drain(..4 + len).skip(4).collect();
-            if is_last(&packet) {
-                return true;
-            }
-        }
-        false
-    }
-}
-
-/// Whether `packet` ends an answer: an error, or an OK packet (header, two
-/// length-encoded integers, then the status flags) with no more results.
-fn is_last(packet: &[u8]) -> bool {
-    const MORE_RESULTS_EXIST: u16 = 0x0008;
-    match packet.first() {
-        Some(0xff) => true,
-        Some(0x00) => {
-            let mut at = 1;
-            for _ in 0..2 {
-                at += match packet.get(at) {
-                    Some(0xfc) => 3,
-                    Some(0xfd) => 4,
-                    Some(0xfe) => 9,
-                    _ => 1,
-                };
-            }
-            packet
-                .get(at..at + 2)
-                .is_some_and(|s| u16::from_le_bytes([s[0], s[1]]) & MORE_RESULTS_EXIST == 0)
-        }
-        _ => false,
     }
 }
